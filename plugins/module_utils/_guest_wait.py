@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, born2beroot.virt contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Guest addresses and readiness waits (private API).
+
+``guest_addresses`` asks libvirt for a running guest's addresses, trying the sources in
+order (DHCP lease, guest agent, ARP by default) and keeping the first that answers.
+``wait_ready`` polls until the guest has an address and, for ``ssh``, until the TCP port
+answers with an SSH banner. Both are what roles and Molecule create playbooks rely on
+through the guest module's ``wait_for`` option.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+
+from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import libvirt
+
+POLL_INTERVAL = 0.25
+CONNECT_TIMEOUT = 2.0
+
+
+class WaitTimeout(Exception):
+    """The guest did not become ready in time; the message says what was last seen."""
+
+
+def _source_flag(source):
+    return {"lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+            "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+            "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}[source]
+
+
+def _usable(address):
+    ip = ipaddress.ip_address(address)
+    return not (ip.is_loopback or ip.is_link_local or ip.is_unspecified)
+
+
+def addresses_from(reply, source):
+    """libvirt's interfaceAddresses() reply -> sorted list of address dicts."""
+    result = []
+    for ifname, info in sorted((reply or {}).items()):
+        for addr in info.get("addrs") or []:
+            if not _usable(addr["addr"]):
+                continue
+            family = "ipv4" if addr["type"] == libvirt.VIR_IP_ADDR_TYPE_IPV4 else "ipv6"
+            result.append(dict(interface=ifname, mac=(info.get("hwaddr") or "").lower() or None,
+                               address=addr["addr"], prefix=addr.get("prefix"), family=family, source=source))
+    return result
+
+
+def guest_addresses(dom, sources=("lease", "agent", "arp")):
+    """Addresses of a running guest from the first source that reports any; [] otherwise.
+
+    A source that fails (no agent in the guest, a driver without ARP support) is skipped.
+    """
+    for source in sources:
+        try:
+            found = addresses_from(dom.interfaceAddresses(_source_flag(source), 0), source)
+        except libvirt.libvirtError:
+            continue
+        if found:
+            return found
+    return []
+
+
+def pick_ip(addresses, macs=None):
+    """The address to connect to: IPv4 first, on the guest's own NICs when ``macs`` is given."""
+    own = [a for a in addresses if not macs or a["mac"] in macs] or addresses
+    for family in ("ipv4", "ipv6"):
+        for addr in own:
+            if addr["family"] == family:
+                return addr["address"]
+    return None
+
+
+def port_answers(host, port, banner=None, timeout=CONNECT_TIMEOUT):
+    """True when a TCP connection to host:port succeeds (and, with ``banner``, starts with it)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if banner is None:
+                return True
+            sock.settimeout(timeout)
+            return sock.recv(len(banner)).startswith(banner)
+    except OSError:
+        return False
+
+
+def wait_ready(dom, wait_for, timeout, sources=("lease", "agent", "arp"), port=22, macs=None,
+               clock=time.monotonic, sleep=time.sleep):
+    """Wait until the guest is ready; return (addresses, ip). ``wait_for``: none, ip or ssh.
+
+    ``none`` returns whatever addresses libvirt reports right now without waiting.
+    Raise WaitTimeout after ``timeout`` seconds, saying what was reached.
+    """
+    deadline = clock() + timeout
+    addresses = guest_addresses(dom, sources)
+    if wait_for == "none":
+        return addresses, pick_ip(addresses, macs)
+    while not pick_ip(addresses, macs):
+        if clock() >= deadline:
+            raise WaitTimeout("no IP address reported by %s within %ss" % (", ".join(sources), timeout))
+        sleep(POLL_INTERVAL)
+        addresses = guest_addresses(dom, sources)
+    ip = pick_ip(addresses, macs)
+    if wait_for == "ssh":
+        while not port_answers(ip, port, banner=b"SSH-"):
+            if clock() >= deadline:
+                raise WaitTimeout("address %s found, but no SSH server answered on port %s within %ss"
+                                  % (ip, port, timeout))
+            sleep(POLL_INTERVAL)
+    return addresses, ip

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, born2beroot.virt contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection handling shared by every module of the collection (private API)."""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
+else:
+    LIBVIRT_IMPORT_ERROR = None
+
+DEFAULT_URI = "qemu:///system"
+
+URI_ARGUMENT_SPEC = dict(uri=dict(type="str", default=DEFAULT_URI))
+
+
+class LibvirtError(Exception):
+    """An error a module reports with fail_json; the message is meant for the user."""
+
+
+def require_libvirt(module):
+    """Fail the module cleanly when libvirt-python cannot be imported."""
+    if libvirt is None:
+        module.fail_json(msg=missing_required_lib("libvirt-python"), exception=LIBVIRT_IMPORT_ERROR)
+
+
+def _quiet_error_handler(_ctx, _err):
+    # libvirt prints every error to stderr by default; we report them ourselves.
+    pass
+
+
+def connect(uri, readonly=False):
+    """Open one connection to ``uri``; raise LibvirtError naming the URI when that fails."""
+    libvirt.registerErrorHandler(_quiet_error_handler, None)
+    try:
+        return libvirt.openReadOnly(uri) if readonly else libvirt.open(uri)
+    except libvirt.libvirtError as exc:
+        raise LibvirtError("cannot connect to libvirt at %s: %s" % (uri, exc.get_error_message())) from exc
+
+
+def error_message(exc):
+    """libvirt's own message for a libvirtError, else str(exc)."""
+    getter = getattr(exc, "get_error_message", None)
+    return (getter() if getter else None) or str(exc)
+
+
+def is_no_such(exc, *codes):
+    """True when a libvirtError says the looked-up object does not exist."""
+    return libvirt is not None and isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes

@@ -1,0 +1,66 @@
+"""Shared pytest helpers: run a module's main() in-process and get its JSON result."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+
+import pytest
+
+COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".collections"))
+if COLLECTIONS_ROOT not in sys.path:
+    sys.path.insert(0, COLLECTIONS_ROOT)
+
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+
+
+class ModuleResult(dict):
+    """The module's exit_json/fail_json payload; ``failed`` tells which one."""
+
+    @property
+    def failed(self):
+        return bool(self.get("failed"))
+
+
+def run_module(module, args, check_mode=False, diff=False, capsys=None):
+    """Run ``module.main()`` with ``args``; return its result dict whatever the exit path."""
+    params = dict(args)
+    params["_ansible_check_mode"] = check_mode
+    params["_ansible_diff"] = diff
+    with patch_module_args(params):
+        with pytest.raises(SystemExit):
+            module.main()
+    out = capsys.readouterr().out
+    return ModuleResult(json.loads(out.strip().splitlines()[-1]))
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(module, args, check_mode=False, diff=False)`` -> ModuleResult."""
+
+    def _run(module, args, check_mode=False, diff=False):
+        return run_module(module, args, check_mode=check_mode, diff=diff, capsys=capsys)
+
+    return _run
+
+
+TEST_URI = "test:///default"
+
+
+@pytest.fixture
+def test_conn():
+    """A connection to libvirt's test driver, open for the whole test.
+
+    The test driver keeps its objects only while a connection to it is open, so this one keeps
+    what a module run created visible to the assertions, and closing it gives the next test a
+    fresh driver. Skips when libvirt-python is missing.
+    """
+    libvirt = pytest.importorskip("libvirt")
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    gc.collect()  # objects of earlier tests may still hold a connection (tracebacks keep them alive)
+    conn = libvirt.open(TEST_URI)
+    yield conn
+    conn.close()
+    gc.collect()

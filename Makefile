@@ -16,12 +16,14 @@ help:
 	@echo "make test   # set up everything and run every test suite"
 
 $(STAMP): requirements/constraints.txt requirements/control.in
-	scripts/lab deps
 	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements/control.in -c requirements/constraints.txt
 	touch $@
 
-venv: $(STAMP) collection-link
+venv: lab-deps $(STAMP) collection-link
+
+lab-deps:
+	scripts/lab deps
 
 collection-link:
 	@mkdir -p $(COLLECTIONS_ROOT)/ansible_collections/born2beroot

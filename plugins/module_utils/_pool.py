@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, born2beroot.virt contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Directory storage pools: the manager behind born2beroot.virt.pool (private API)."""
@@ -13,7 +12,6 @@ from urllib.parse import urlparse
 from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import (
     URI_ARGUMENT_SPEC,
     LibvirtError,
-    is_no_such,
     libvirt,
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._resource import (
@@ -21,6 +19,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._resource import 
     autostart_of,
     check_name,
     inactive_xml,
+    lookup_or_none,
 )
 
 SUPPORTED_TYPES = ("dir",)
@@ -54,8 +53,7 @@ def parse_mode(value, field="mode"):
 def pool_config(root):
     """The facts this module manages, read from a <pool> element."""
     perms = root.find("target/permissions")
-    text = (lambda tag: None if perms is None else perms.findtext(tag))
-    mode, owner, group = text("mode"), text("owner"), text("group")
+    mode, owner, group = (None if perms is None else perms.findtext(tag) for tag in ("mode", "owner", "group"))
     return dict(
         type=root.get("type"),
         path=root.findtext("target/path"),
@@ -120,17 +118,12 @@ class PoolManager(Manager):
         self.pool = self._lookup()
 
     def _lookup(self):
-        try:
-            return self.conn.storagePoolLookupByName(self.name)
-        except libvirt.libvirtError as exc:
-            if is_no_such(exc, libvirt.VIR_ERR_NO_STORAGE_POOL):
-                return None
-            raise
+        return lookup_or_none(self.conn.storagePoolLookupByName, libvirt.VIR_ERR_NO_STORAGE_POOL, self.name)
 
     def _state(self):
         if self.pool is None:
             return dict(state="absent")
-        config = pool_config(ET.fromstring(inactive_xml(self.pool, libvirt.VIR_STORAGE_XML_INACTIVE)))
+        config = pool_config(ET.fromstring(self._inactive_xml()))
         config.update(state="active" if self.pool.isActive() else "inactive", autostart=autostart_of(self.pool))
         return config
 
@@ -143,9 +136,9 @@ class PoolManager(Manager):
             self.after = dict(state="absent")
         else:
             self.after = self._present(current, active=(state == "present"))
-        if self.params["refresh"] and self.after["state"] == "active" and current["state"] == "active":
-            if not self.check_mode:
-                self.pool.refresh(0)
+        refresh = self.params["refresh"] and not self.check_mode
+        if refresh and self.after["state"] == "active" and current["state"] == "active":
+            self.pool.refresh(0)
         return self.result(pool=self._facts())
 
     def _present(self, current, active):
@@ -159,7 +152,7 @@ class PoolManager(Manager):
         after["type"] = "dir"
         reconfigure = any(current.get(key) != value for key, value in wanted.items())
         if reconfigure:
-            base = None if self.pool is None else ET.fromstring(inactive_xml(self.pool, libvirt.VIR_STORAGE_XML_INACTIVE))
+            base = None if self.pool is None else ET.fromstring(self._inactive_xml())
             if current["state"] == "active":
                 self.act("stop pool %s to apply the new path/permissions" % self.name, self._call, "destroy")
                 current = dict(current, state="inactive")
@@ -193,6 +186,9 @@ class PoolManager(Manager):
         if self.pool.isPersistent():
             self.act("undefine pool %s (its files stay)" % self.name if not self.params["remove_storage"]
                      else "undefine pool %s" % self.name, self._call, "undefine")
+
+    def _inactive_xml(self):
+        return inactive_xml(self.pool, libvirt.VIR_STORAGE_XML_INACTIVE)
 
     def _call(self, method, *args):
         return getattr(self.pool, method)(*args)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, born2beroot.virt contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the pool, volume, network and snapshot managers share (private API).
@@ -14,6 +13,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import (
     LibvirtError,
     connect,
     error_message,
+    is_no_such,
     libvirt,
     require_libvirt,
 )
@@ -89,6 +89,16 @@ def inactive_xml(obj, flag):
         if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
             raise
         return obj.XMLDesc(0)
+
+
+def lookup_or_none(getter, code, *args):
+    """``getter(*args)``, or None when libvirt answers that no such object exists (error ``code``)."""
+    try:
+        return getter(*args)
+    except libvirt.libvirtError as exc:
+        if is_no_such(exc, code):
+            return None
+        raise
 
 
 def autostart_of(obj):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, born2beroot.virt contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Storage pools and volumes: lookups, stream upload/download, content hashes (private API).
@@ -12,10 +11,14 @@ works against a local daemon and a remote ``qemu+ssh://`` hypervisor. Public hel
   holds exactly these bytes" for small payloads (cloud-init seeds).
 - ``upload_file_to_volume(conn, pool_name, vol_name, path)``: the same for a local file.
 - ``volume_sha256(conn, pool_name, vol_name)``: hash of a volume's bytes, None when absent.
+- ``write_volume(conn, pool, vol_name, reader, size, mode)``: the transfer itself (temporary
+  volume renamed into place on a local hypervisor), used by the volume module's import_file.
+- ``volume_xml``, ``permissions_of``, ``same_bytes``, ``visible_path``, ``sniff_format``: helpers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -107,10 +110,8 @@ def volume_sha256(conn, pool_name, vol_name):
 
 
 def _abort(stream):
-    try:
+    with contextlib.suppress(libvirt.libvirtError):
         stream.abort()
-    except libvirt.libvirtError:
-        pass
 
 
 def _send(conn, vol, reader, size):
@@ -189,10 +190,8 @@ def _refresh(pool):
 
 
 def _delete_quietly(vol):
-    try:
+    with contextlib.suppress(libvirt.libvirtError):
         vol.delete(0)
-    except libvirt.libvirtError:
-        pass
 
 
 def permissions_of(vol):

@@ -71,14 +71,23 @@ class VolumeManager(Manager):
         super().__init__(module, conn)
         self.name = check_name(self.params["name"], "name")
         check_name(self.params["pool"], "pool")
-        self.pool = storage.find_pool(conn, self.params["pool"])
+        self.perms = dict(mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
+                          owner=self.params["owner"], group=self.params["group"])
+        self.pool = self.vol = self.missing_pool = None
+        try:
+            self.pool = storage.find_pool(conn, self.params["pool"])
+        except LibvirtError as exc:
+            if not (self.check_mode or self.params["state"] == "absent"):
+                raise
+            self.missing_pool = str(exc)
+            return
         if not self.pool.isActive():
             raise LibvirtError("pool: storage pool %r is not active; start it first" % self.params["pool"])
         self.vol = storage.find_volume(self.pool, self.name)
-        self.perms = dict(mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
-                          owner=self.params["owner"], group=self.params["group"])
 
     def run(self):
+        if self.missing_pool:
+            return self._without_pool()
         current = volume_facts(self.vol) if self.vol else dict(state="absent")
         self.before = dict(current)
         if self.params["state"] == "absent":
@@ -101,6 +110,15 @@ class VolumeManager(Manager):
         else:
             self.after = self._update(current, desired)
         return self.result(volume=self._facts())
+
+    def _without_pool(self):
+        """No such pool: nothing to delete, and in check mode a creation to predict (an earlier task may make it)."""
+        self.before = dict(state="absent")
+        self.after = dict(state=self.params["state"])
+        if self.params["state"] == "present":
+            self.warn("check mode: %s; assuming an earlier task creates it" % self.missing_pool)
+            self.act("create volume %s" % self.name, None)
+        return self.result(volume=dict(self.after, name=self.name, pool=self.params["pool"]))
 
     def _source(self):
         """Where the content comes from: ('blank'|'linked'|'copy'|'import', detail)."""

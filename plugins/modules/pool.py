@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, born2beroot.virt contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -67,15 +66,13 @@ notes:
     other users, the usual cause of QEMU's "Permission denied" on images in custom pools.
 extends_documentation_fragment:
   - born2beroot.virt.connection
+  - born2beroot.virt.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and reports exactly the actions a real run would take.
     support: full
   diff_mode:
-    description: Returns the pool's managed settings before and after in diff mode.
     support: full
   idempotent:
-    description: A second run with the same options reports no change.
     support: full
 author:
   - born2beroot.virt contributors

@@ -94,15 +94,13 @@ notes:
     starts, so root-owned 0600 volumes work; O(owner)/O(group)/O(mode) are for hosts without it.
 extends_documentation_fragment:
   - born2beroot.virt.connection
+  - born2beroot.virt.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and reports exactly the actions a real run would take.
     support: full
   diff_mode:
-    description: Returns the volume's size, format, backing file and permissions before and after.
     support: full
   idempotent:
-    description: A second run with the same options reports no change.
     support: full
 author:
   - born2beroot.virt contributors
@@ -164,6 +162,7 @@ volume:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.born2beroot.virt.plugins.module_utils._resource import run_manager
 from ansible_collections.born2beroot.virt.plugins.module_utils._volume import (
     ARGUMENT_SPEC,

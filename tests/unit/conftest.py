@@ -64,3 +64,46 @@ def test_conn():
     yield conn
     conn.close()
     gc.collect()
+
+
+LAB_URI = "qemu:///system"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lab: needs the lab's libvirtd at qemu:///system (skipped loudly without it)")
+
+
+@pytest.fixture
+def lab_conn():
+    """A read-write connection to the lab libvirtd; the test skips, saying why, when it is unreachable."""
+    libvirt = pytest.importorskip("libvirt")
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    try:
+        conn = libvirt.open(LAB_URI)
+    except libvirt.libvirtError as exc:
+        pytest.skip("LAB TEST SKIPPED: cannot connect to %s (%s); start the lab (scripts/lab start) to run it"
+                    % (LAB_URI, exc.get_error_message()))
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def lab_pool(lab_conn):
+    """An active dir pool ``ut-b-<n>`` in a fresh /tmp/ut-b-* directory on the lab; removed afterwards."""
+    import shutil
+    import tempfile
+    import uuid
+
+    name = "ut-b-%s" % uuid.uuid4().hex[:8]
+    path = tempfile.mkdtemp(prefix="ut-b-", dir="/tmp")
+    os.chmod(path, 0o711)
+    pool = lab_conn.storagePoolDefineXML("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
+                                         % (name, path), 0)
+    pool.create(0)
+    yield pool
+    for vol in pool.listAllVolumes(0) if pool.isActive() else []:
+        vol.delete(0)
+    if pool.isActive():
+        pool.destroy()
+    pool.undefine()
+    shutil.rmtree(path, ignore_errors=True)

@@ -3,7 +3,9 @@
 # Debian image with a NoCloud seed, reach it over SSH, then remove everything it made.
 # Runs inside the lab namespace (scripts/run-tests integration does that).
 set -euo pipefail
-lab=$(cd ../../../../scripts && pwd)/lab
+# ansible-test runs a copy of this target somewhere below the collection root: find the lab script.
+dir=$PWD; until [ -x "$dir/scripts/lab" ] || [ "$dir" = / ]; do dir=$(dirname "$dir"); done
+lab=$dir/scripts/lab; [ -x "$lab" ] || { echo "scripts/lab not found above $PWD"; exit 1; }
 eval "$("$lab" env)"
 image_dir=$("$lab" image 2>/dev/null)
 work=$(mktemp -d "$B2B_LAB_DIR/smoke-XXXXXX"); chmod 755 "$work"

@@ -48,8 +48,8 @@ def test_rerun_is_unchanged(run, test_conn):
 
 def test_check_mode_predicts_and_changes_nothing(run, test_conn):
     add_base(test_conn)
-    args = dict(BASE, clone_from="base.qcow2", capacity="2GiB")
-    predicted = run(volume, args, check_mode=True)
+    task = args(clone_from="base.qcow2", capacity="2GiB")
+    predicted = run(volume, task, check_mode=True)
     assert "disk.qcow2" not in test_conn.storagePoolLookupByName(POOL).listVolumes()
     real = run(volume, task)
     assert predicted["actions"] == real["actions"] == ["create volume disk.qcow2 (qcow2 linked clone of base.qcow2)"]
@@ -160,9 +160,16 @@ def test_permissions_of_existing_volume_out_of_reach_warn(run, test_conn):
     (dict(mode="rw-r--r--"), "mode:"),
 ])
 def test_bad_input_names_the_field(run, test_conn, changes, field):
-    result = run(volume, args(**args))
+    result = run(volume, args(**changes))
     assert result.failed
     assert result["msg"].startswith(field), result["msg"]
+
+
+def test_missing_pool_is_predicted_in_check_mode_and_fine_for_absent(run, test_conn):
+    predicted = run(volume, args(pool="later"), check_mode=True)
+    assert predicted["changed"] is True and predicted["actions"] == ["create volume disk.qcow2"]
+    assert "assuming an earlier task creates it" in str(predicted["warnings"])
+    assert run(volume, args(pool="later", state="absent"))["changed"] is False
 
 
 def test_linked_clone_smaller_than_base_is_refused(run, test_conn):

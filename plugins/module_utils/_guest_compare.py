@@ -132,8 +132,12 @@ def _same(field, want, have):
 
 
 def changed_fields(desired, existing, overrides_ok=True):
-    """Names of the fields whose desired value differs from the existing guest's."""
-    fields = [f for f in FIELDS if f != "xml_overrides" and not _same(f, desired.get(f), existing.get(f))]
+    """Names of the fields whose desired value differs from the existing guest's (None: unmanaged)."""
+    fields = [
+        f
+        for f in FIELDS
+        if f != "xml_overrides" and desired.get(f) is not None and not _same(f, desired[f], existing.get(f))
+    ]
     if not overrides_ok:
         fields.append("xml_overrides")
     return fields

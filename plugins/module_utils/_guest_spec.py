@@ -28,17 +28,42 @@ OVERRIDE_MODES = ("replace", "append")
 
 # Every field the module manages, in the order they are compared and reported.
 FIELDS = (
-    "virt_type", "arch", "machine", "memory", "max_memory", "vcpus", "max_vcpus", "cpu_mode",
-    "cpu_model", "firmware", "boot", "tb_cache", "disks", "interfaces", "serial_log", "guest_agent",
-    "description", "tags", "metadata", "cloud_init", "xml_overrides",
+    "virt_type",
+    "arch",
+    "machine",
+    "memory",
+    "max_memory",
+    "vcpus",
+    "max_vcpus",
+    "cpu_mode",
+    "cpu_model",
+    "firmware",
+    "boot",
+    "tb_cache",
+    "disks",
+    "interfaces",
+    "serial_log",
+    "guest_agent",
+    "description",
+    "tags",
+    "metadata",
+    "cloud_init",
+    "xml_overrides",
 )
 
 DEFAULT_NETWORK = "default"
 DEFAULT_TB_CACHE = 64 * MIB_IN_KIB
 CREATE_DEFAULTS = dict(
-    arch="x86_64", memory=512 * MIB_IN_KIB, vcpus=1, firmware="bios", disks=[], serial_log="",
+    arch="x86_64",
+    memory=512 * MIB_IN_KIB,
+    vcpus=1,
+    firmware="bios",
+    disks=[],
+    serial_log="",
     interfaces=[dict(type="network", source=DEFAULT_NETWORK, model="virtio", mac=None)],
-    guest_agent=True, tags=[], metadata={},
+    guest_agent=True,
+    tags=[],
+    metadata={},
 )
 
 _MAX_NAME_BYTES = 200  # libvirt stores <name>.xml(.new) in a directory: stay under NAME_MAX
@@ -80,8 +105,9 @@ def check_name(name):
     name = check_label(name, "name")
     if "/" in name:
         _fail("name", "%r must not contain '/'" % name)
-    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
-        _fail("name", "is %d bytes long in UTF-8; at most %d are allowed" % (len(name.encode("utf-8")), _MAX_NAME_BYTES))
+    size = len(name.encode("utf-8"))
+    if size > _MAX_NAME_BYTES:
+        _fail("name", "is %d bytes long in UTF-8; at most %d are allowed" % (size, _MAX_NAME_BYTES))
     return name
 
 
@@ -153,8 +179,12 @@ def _boot(boot):
         _fail("boot.cmdline", "needs boot.kernel (direct kernel boot)")
     if boot.get("cmdline") is not None:
         check_label(boot["cmdline"], "boot.cmdline")
-    return dict(order=list(order) if order else None, kernel=boot.get("kernel") or None,
-                initrd=boot.get("initrd") or None, cmdline=boot.get("cmdline") or None)
+    return dict(
+        order=list(order) if order else None,
+        kernel=boot.get("kernel") or None,
+        initrd=boot.get("initrd") or None,
+        cmdline=boot.get("cmdline") or None,
+    )
 
 
 def _tb_cache(params, virt_type):
@@ -199,9 +229,14 @@ def normalise_disk(disk, field):
         source = dict(type="block" if path.startswith("/dev/") else "file", path=path)
     readonly = disk.get("readonly")
     fmt = _word(disk.get("format"), field + ".format", "disk format")
-    return dict(device=device, source=source, bus=bus, target=target,
-                readonly=(device == "cdrom") if readonly is None else bool(readonly),
-                format=fmt or (default_format(path, device) if path else None))
+    return dict(
+        device=device,
+        source=source,
+        bus=bus,
+        target=target,
+        readonly=(device == "cdrom") if readonly is None else bool(readonly),
+        format=fmt or (default_format(path, device) if path else None),
+    )
 
 
 def normalise_interface(nic, field):
@@ -216,8 +251,12 @@ def normalise_interface(nic, field):
         if int(mac[:2], 16) & 1:
             _fail(field + ".mac", "%r is a multicast address; the first octet must be even" % mac)
     kind = "network" if network else "bridge"
-    return dict(type=kind, source=check_label(network or bridge, "%s.%s" % (field, kind)),
-                model=_word(nic.get("model") or "virtio", field + ".model", "NIC model"), mac=mac)
+    return dict(
+        type=kind,
+        source=check_label(network or bridge, "%s.%s" % (field, kind)),
+        model=_word(nic.get("model") or "virtio", field + ".model", "NIC model"),
+        mac=mac,
+    )
 
 
 def _overrides(overrides):

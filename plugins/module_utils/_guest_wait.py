@@ -4,7 +4,7 @@
 """Guest addresses and readiness waits (private API).
 
 ``guest_addresses`` asks libvirt for a running guest's addresses, trying the sources in
-order (DHCP lease, guest agent, ARP by default) and keeping the first that answers.
+order (DHCP lease, guest agent, ARP by default) and keeping the first with an IPv4 address.
 ``wait_ready`` polls until the guest has an address and, for ``ssh``, until the TCP port
 answers with an SSH banner. Both are what roles and Molecule create playbooks rely on
 through the guest module's ``wait_for`` option.
@@ -27,9 +27,11 @@ class WaitTimeout(Exception):
 
 
 def _source_flag(source):
-    return {"lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-            "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
-            "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}[source]
+    return {
+        "lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+        "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+        "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+    }[source]
 
 
 def _usable(address):
@@ -45,24 +47,35 @@ def addresses_from(reply, source):
             if not _usable(addr["addr"]):
                 continue
             family = "ipv4" if addr["type"] == libvirt.VIR_IP_ADDR_TYPE_IPV4 else "ipv6"
-            result.append(dict(interface=ifname, mac=(info.get("hwaddr") or "").lower() or None,
-                               address=addr["addr"], prefix=addr.get("prefix"), family=family, source=source))
+            result.append(
+                dict(
+                    interface=ifname,
+                    mac=(info.get("hwaddr") or "").lower() or None,
+                    address=addr["addr"],
+                    prefix=addr.get("prefix"),
+                    family=family,
+                    source=source,
+                )
+            )
     return result
 
 
 def guest_addresses(dom, sources=("lease", "agent", "arp")):
-    """Addresses of a running guest from the first source that reports any; [] otherwise.
+    """Addresses of a running guest from the first source reporting an IPv4 address, else from
+    the first reporting any; [] when none does.
 
     A source that fails (no agent in the guest, a driver without ARP support) is skipped.
     """
+    fallback = []
     for source in sources:
         try:
             found = addresses_from(dom.interfaceAddresses(_source_flag(source), 0), source)
         except libvirt.libvirtError:
             continue
-        if found:
+        if any(a["family"] == "ipv4" for a in found):
             return found
-    return []
+        fallback = fallback or found
+    return fallback
 
 
 def pick_ip(addresses, macs=None):
@@ -87,8 +100,16 @@ def port_answers(host, port, banner=None, timeout=CONNECT_TIMEOUT):
         return False
 
 
-def wait_ready(dom, wait_for, timeout, sources=("lease", "agent", "arp"), port=22, macs=None,
-               clock=time.monotonic, sleep=time.sleep):
+def wait_ready(
+    dom,
+    wait_for,
+    timeout,
+    sources=("lease", "agent", "arp"),
+    port=22,
+    macs=None,
+    clock=time.monotonic,
+    sleep=time.sleep,
+):
     """Wait until the guest is ready; return (addresses, ip). ``wait_for``: none, ip or ssh.
 
     ``none`` returns whatever addresses libvirt reports right now without waiting.
@@ -107,7 +128,8 @@ def wait_ready(dom, wait_for, timeout, sources=("lease", "agent", "arp"), port=2
     if wait_for == "ssh":
         while not port_answers(ip, port, banner=b"SSH-"):
             if clock() >= deadline:
-                raise WaitTimeout("address %s found, but no SSH server answered on port %s within %ss"
-                                  % (ip, port, timeout))
+                raise WaitTimeout(
+                    "address %s found, but no SSH server answered on port %s within %ss" % (ip, port, timeout)
+                )
             sleep(POLL_INTERVAL)
     return addresses, ip

@@ -19,8 +19,21 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._guest_spec impor
 
 AGENT_CHANNEL = "org.qemu.guest_agent.0"
 SEED_TAG = "{%s}seed" % _metadata.NAMESPACE
-_UNITS = {"b": 1, "bytes": 1, "k": 1024, "kib": 1024, "kb": 1000, "m": 1024 ** 2, "mib": 1024 ** 2,
-          "mb": 1000 ** 2, "g": 1024 ** 3, "gib": 1024 ** 3, "gb": 1000 ** 3, "t": 1024 ** 4, "tib": 1024 ** 4}
+_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "k": 1024,
+    "kib": 1024,
+    "kb": 1000,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "gb": 1000**3,
+    "t": 1024**4,
+    "tib": 1024**4,
+}
 _KNOWN_PREFIXES = {_metadata.NAMESPACE: _metadata.PREFIX}
 DISK_TYPES = ("file", "block", "volume")
 NIC_TYPES = ("network", "bridge")
@@ -126,8 +139,12 @@ def _read_boot(root):
     if os_elem is None:
         return dict(order=None, kernel=None, initrd=None, cmdline=None)
     order = [b.get("dev") for b in os_elem.findall("boot")]
-    return dict(order=order or None, kernel=os_elem.findtext("kernel"), initrd=os_elem.findtext("initrd"),
-                cmdline=os_elem.findtext("cmdline"))
+    return dict(
+        order=order or None,
+        kernel=os_elem.findtext("kernel"),
+        initrd=os_elem.findtext("initrd"),
+        cmdline=os_elem.findtext("cmdline"),
+    )
 
 
 def _write_boot(root, spec):
@@ -193,9 +210,14 @@ def read_disk(elem):
     target = elem.find("target")
     target = target.attrib if target is not None else {}
     driver = elem.find("driver")
-    return dict(device=device, source=source, bus=target.get("bus"), target=target.get("dev"),
-                readonly=elem.find("readonly") is not None,
-                format=driver.get("type") if driver is not None else None)
+    return dict(
+        device=device,
+        source=source,
+        bus=target.get("bus"),
+        target=target.get("dev"),
+        readonly=elem.find("readonly") is not None,
+        format=driver.get("type") if driver is not None else None,
+    )
 
 
 def disk_element(disk):
@@ -217,9 +239,12 @@ def read_interface(elem):
     if kind not in NIC_TYPES:
         return None
     source, model, mac = elem.find("source"), elem.find("model"), elem.find("mac")
-    return dict(type=kind, source=source.get(kind) if source is not None else None,
-                model=model.get("type") if model is not None else None,
-                mac=mac.get("address").lower() if mac is not None else None)
+    return dict(
+        type=kind,
+        source=source.get(kind) if source is not None else None,
+        model=model.get("type") if model is not None else None,
+        mac=mac.get("address").lower() if mac is not None else None,
+    )
 
 
 def interface_element(nic):
@@ -245,6 +270,7 @@ def _device_writer(tag, reader, builder, field):
                 devices.remove(elem)
         for item in wanted:
             _insert_near(devices, builder(item))
+
     return write
 
 
@@ -318,6 +344,7 @@ def _set_os_type(attr):
         elem.attrib.pop(attr, None)
         if spec[attr]:
             elem.set(attr, spec[attr])
+
     return write
 
 
@@ -325,9 +352,12 @@ WRITERS = dict(
     virt_type=lambda r, s: r.set("type", s["virt_type"]),
     arch=_set_os_type("arch"),
     machine=_set_os_type("machine"),
-    memory=_write_memory, max_memory=_write_memory,
-    vcpus=_write_vcpus, max_vcpus=_write_vcpus,
-    cpu_mode=_write_cpu, cpu_model=_write_cpu,
+    memory=_write_memory,
+    max_memory=_write_memory,
+    vcpus=_write_vcpus,
+    max_vcpus=_write_vcpus,
+    cpu_mode=_write_cpu,
+    cpu_model=_write_cpu,
     firmware=_write_firmware,
     boot=_write_boot,
     tb_cache=_write_tb_cache,
@@ -336,7 +366,9 @@ WRITERS = dict(
     serial_log=_write_serial,
     guest_agent=_write_agent,
     description=_write_description,
-    tags=_write_b2b, metadata=_write_b2b, cloud_init=_write_b2b,
+    tags=_write_b2b,
+    metadata=_write_b2b,
+    cloud_init=_write_b2b,
 )
 
 
@@ -353,8 +385,10 @@ def _fragment(override, index):
 def _override_target(root, override, index):
     target = root if override["path"] in (".", "") else root.find(override["path"])
     if target is None:
-        raise SpecError("xml_overrides[%d].path: %r matches no element of the domain XML; use an ElementTree "
-                        "path such as ./devices or ./features" % (index, override["path"]))
+        raise SpecError(
+            "xml_overrides[%d].path: %r matches no element of the domain XML; use an ElementTree "
+            "path such as ./devices or ./features" % (index, override["path"])
+        )
     return target
 
 
@@ -417,9 +451,19 @@ def build_domain(spec):
     return root
 
 
+def _forget_device_layout(root):
+    """Drop controllers and device addresses: another machine type (pc vs q35) needs its own."""
+    devices = _child(root, "devices")
+    _remove_all(devices, "controller")
+    for device in devices:
+        _remove_all(device, "address")
+
+
 def merge_domain(existing, spec, fields):
     """A copy of the existing domain Element with only ``fields`` rewritten from ``spec``."""
     root = copy.deepcopy(existing)
+    if "machine" in fields or "arch" in fields:
+        _forget_device_layout(root)
     done = set()
     for field in fields:
         writer = WRITERS.get(field)

@@ -29,7 +29,10 @@ def read_facts(root):
         mode="isolated" if forward is None else forward.get("mode", "nat"),
         bridge=None if bridge is None else bridge.get("name"),
         domain=None if domain is None else domain.get("name"),
-        address=None, prefix=None, dhcp_range=None, hosts=[],
+        address=None,
+        prefix=None,
+        dhcp_range=None,
+        hosts=[],
     )
     ip = _ipv4_element(root)
     if ip is None:
@@ -44,8 +47,12 @@ def read_facts(root):
         first = dhcp.find("range")
         if first is not None:
             facts["dhcp_range"] = dict(start=first.get("start"), end=first.get("end"))
-        facts["hosts"] = sort_hosts([dict(mac=(h.get("mac") or "").lower() or None, ip=h.get("ip"), name=h.get("name"))
-                                     for h in dhcp.findall("host")])
+        facts["hosts"] = sort_hosts(
+            [
+                dict(mac=(h.get("mac") or "").lower() or None, ip=h.get("ip"), name=h.get("name"))
+                for h in dhcp.findall("host")
+            ]
+        )
     return facts
 
 

@@ -29,8 +29,11 @@ ARGUMENT_SPEC = dict(
     address=dict(type="str"),
     netmask=dict(type="str"),
     dhcp_range=dict(type="dict", options=dict(start=dict(type="str"), end=dict(type="str"))),
-    hosts=dict(type="list", elements="dict", options=dict(mac=dict(type="str"), ip=dict(type="str", required=True),
-                                                          name=dict(type="str"))),
+    hosts=dict(
+        type="list",
+        elements="dict",
+        options=dict(mac=dict(type="str"), ip=dict(type="str", required=True), name=dict(type="str")),
+    ),
     domain=dict(type="str"),
     bridge=dict(type="str"),
     autostart=dict(type="bool"),
@@ -79,20 +82,24 @@ class NetworkManager(Manager):
         if mode == "bridge":
             given = [option for option in IP_OPTIONS if params[option] is not None]
             if given:
-                raise LibvirtError("%s: not possible with mode bridge (the host's bridge %s provides addresses)"
-                                   % (given[0], params["bridge"] or "device"))
+                raise LibvirtError(
+                    "%s: not possible with mode bridge (the host's bridge %s provides addresses)"
+                    % (given[0], params["bridge"] or "device")
+                )
             if not params["bridge"]:
                 raise LibvirtError("bridge: required with mode bridge (name of an existing host bridge)")
-            return dict(mode=mode, bridge=params["bridge"], domain=None, address=None, prefix=None,
-                        dhcp_range=None, hosts=[])
+            return dict(
+                mode=mode, bridge=params["bridge"], domain=None, address=None, prefix=None, dhcp_range=None, hosts=[]
+            )
         facts = {key: current.get(key) for key in ("bridge", "domain", "address", "prefix", "dhcp_range")}
         facts.update(mode=mode, hosts=current.get("hosts", []))
         iface = spec.interface_from(params)
         if iface is not None:
             facts.update(address=str(iface.ip), prefix=iface.network.prefixlen)
         elif not facts["address"]:
-            raise LibvirtError("cidr: required to create network %s in mode %s (or address and netmask)"
-                               % (self.name, mode))
+            raise LibvirtError(
+                "cidr: required to create network %s in mode %s (or address and netmask)" % (self.name, mode)
+            )
         else:
             iface = spec.interface_from(dict(cidr="%s/%d" % (facts["address"], facts["prefix"])))
         if params["dhcp_range"] is not None:
@@ -114,14 +121,19 @@ class NetworkManager(Manager):
         elif config_keys:
             if is_active:
                 if active:
-                    self.warn("network %s restarts to apply %s; running guests on it lose their link until "
-                              "their interfaces are re-attached" % (self.name, ", ".join(config_keys)))
+                    self.warn(
+                        "network %s restarts to apply %s; running guests on it lose their link until "
+                        "their interfaces are re-attached" % (self.name, ", ".join(config_keys))
+                    )
                 self.act("stop network %s to apply the change" % self.name, self._call, "destroy")
                 is_active = False
             root = self._root()
             spec.write_facts(root, wanted)
-            what = ("define network %s" % self.name if self.net is None
-                    else "redefine network %s (%s)" % (self.name, ", ".join(config_keys)))
+            what = (
+                "define network %s" % self.name
+                if self.net is None
+                else "redefine network %s (%s)" % (self.name, ", ".join(config_keys))
+            )
             defined = self.act(what, self.conn.networkDefineXML, ET.tostring(root, encoding="unicode"))
             self.net = defined or self.net
         if active and not is_active:
@@ -131,8 +143,12 @@ class NetworkManager(Manager):
         autostart = current.get("autostart", False)
         if self.params["autostart"] is not None and self.params["autostart"] != autostart:
             autostart = self.params["autostart"]
-            self.act("%s autostart of network %s" % ("enable" if autostart else "disable", self.name),
-                     self._call, "setAutostart", int(autostart))
+            self.act(
+                "%s autostart of network %s" % ("enable" if autostart else "disable", self.name),
+                self._call,
+                "setAutostart",
+                int(autostart),
+            )
         return dict(wanted, state="active" if active else "inactive", autostart=autostart)
 
     def _update_hosts_live(self, have, want):
@@ -141,13 +157,27 @@ class NetworkManager(Manager):
         if self.net.isPersistent():
             flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
         for host in [h for h in have if h not in want]:
-            self.act("remove DHCP host %s from network %s (live)" % (_describe(host), self.name), self._call,
-                     "update", libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                     -1, spec.host_xml(host), flags)
+            self.act(
+                "remove DHCP host %s from network %s (live)" % (_describe(host), self.name),
+                self._call,
+                "update",
+                libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE,
+                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                -1,
+                spec.host_xml(host),
+                flags,
+            )
         for host in [h for h in want if h not in have]:
-            self.act("add DHCP host %s to network %s (live)" % (_describe(host), self.name), self._call,
-                     "update", libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                     -1, spec.host_xml(host), flags)
+            self.act(
+                "add DHCP host %s to network %s (live)" % (_describe(host), self.name),
+                self._call,
+                "update",
+                libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                -1,
+                spec.host_xml(host),
+                flags,
+            )
 
     def _absent(self, current):
         if current["state"] == "active":

@@ -107,14 +107,19 @@ class PoolManager(Manager):
         super().__init__(module, conn)
         self.name = check_name(self.params["name"], "name")
         if self.params["type"] not in SUPPORTED_TYPES:
-            raise LibvirtError("type: %r pools are not supported; this module manages %s pools"
-                               % (self.params["type"], " and ".join(SUPPORTED_TYPES)))
+            raise LibvirtError(
+                "type: %r pools are not supported; this module manages %s pools"
+                % (self.params["type"], " and ".join(SUPPORTED_TYPES))
+            )
         path = self.params["path"]
         if path is not None and not os.path.isabs(path):
             raise LibvirtError("path: %r must be an absolute path" % path)
-        self.wanted = dict(path=None if path is None else os.path.normpath(path),
-                           mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
-                           owner=self.params["owner"], group=self.params["group"])
+        self.wanted = dict(
+            path=None if path is None else os.path.normpath(path),
+            mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
+            owner=self.params["owner"],
+            group=self.params["group"],
+        )
         self.pool = self._lookup()
 
     def _lookup(self):
@@ -143,8 +148,10 @@ class PoolManager(Manager):
 
     def _present(self, current, active):
         if current["state"] != "absent" and current["type"] not in SUPPORTED_TYPES:
-            raise LibvirtError("name: pool %r exists with type %r; this module manages only %s pools"
-                               % (self.name, current["type"], ", ".join(SUPPORTED_TYPES)))
+            raise LibvirtError(
+                "name: pool %r exists with type %r; this module manages only %s pools"
+                % (self.name, current["type"], ", ".join(SUPPORTED_TYPES))
+            )
         wanted = {key: value for key, value in self.wanted.items() if value is not None}
         if current["state"] == "absent" and "path" not in wanted:
             raise LibvirtError("path: required to create pool %r" % self.name)
@@ -157,8 +164,9 @@ class PoolManager(Manager):
                 self.act("stop pool %s to apply the new path/permissions" % self.name, self._call, "destroy")
                 current = dict(current, state="inactive")
             verb = "define" if self.pool is None else "redefine"
-            defined = self.act("%s pool %s" % (verb, self.name), self.conn.storagePoolDefineXML,
-                               pool_xml(self.name, after, base), 0)
+            defined = self.act(
+                "%s pool %s" % (verb, self.name), self.conn.storagePoolDefineXML, pool_xml(self.name, after, base), 0
+            )
             self.pool = defined or self.pool
             self.act("build pool %s (create its directory)" % self.name, self._call, "build", 0)
         if active and current["state"] != "active":
@@ -170,8 +178,12 @@ class PoolManager(Manager):
         after["state"] = "active" if active else "inactive"
         autostart = self.params["autostart"]
         if autostart is not None and autostart != current.get("autostart", False):
-            self.act("%s autostart of pool %s" % ("enable" if autostart else "disable", self.name),
-                     self._call, "setAutostart", int(autostart))
+            self.act(
+                "%s autostart of pool %s" % ("enable" if autostart else "disable", self.name),
+                self._call,
+                "setAutostart",
+                int(autostart),
+            )
         after["autostart"] = current.get("autostart", False) if autostart is None else autostart
         self._warn_unreachable(after["path"])
         return after
@@ -184,8 +196,13 @@ class PoolManager(Manager):
         elif current["state"] == "active":
             self.act("stop pool %s" % self.name, self._call, "destroy")
         if self.pool.isPersistent():
-            self.act("undefine pool %s (its files stay)" % self.name if not self.params["remove_storage"]
-                     else "undefine pool %s" % self.name, self._call, "undefine")
+            self.act(
+                "undefine pool %s (its files stay)" % self.name
+                if not self.params["remove_storage"]
+                else "undefine pool %s" % self.name,
+                self._call,
+                "undefine",
+            )
 
     def _inactive_xml(self):
         return inactive_xml(self.pool, libvirt.VIR_STORAGE_XML_INACTIVE)
@@ -206,8 +223,10 @@ class PoolManager(Manager):
             return
         blocked = unreachable_parents(path)
         if blocked:
-            self.warn("QEMU may get 'Permission denied' on images in %s: %s not searchable by other "
-                                 "users (add o+x)" % (path, ", ".join(blocked)))
+            self.warn(
+                "QEMU may get 'Permission denied' on images in %s: %s not searchable by other "
+                "users (add o+x)" % (path, ", ".join(blocked))
+            )
 
     def _facts(self):
         if self.check_mode or self.params["state"] == "absent":
@@ -216,6 +235,7 @@ class PoolManager(Manager):
         facts = dict(self._state(), name=self.name)
         if pool is not None and pool.isActive():
             _state, capacity, allocation, available = pool.info()
-            facts.update(capacity=capacity, allocation=allocation, available=available,
-                         volumes=sorted(pool.listVolumes()))
+            facts.update(
+                capacity=capacity, allocation=allocation, available=available, volumes=sorted(pool.listVolumes())
+            )
         return facts

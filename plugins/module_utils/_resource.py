@@ -76,8 +76,9 @@ def run_manager(module, manager_class):
 def check_name(value, field):
     """Raise LibvirtError unless ``value`` can name a libvirt object (and a file)."""
     if not value or value in (".", "..") or "/" in value or "\0" in value or "\n" in value:
-        raise LibvirtError("%s: %r is not a valid name; it must be non-empty and contain no '/' or newline"
-                           % (field, value))
+        raise LibvirtError(
+            "%s: %r is not a valid name; it must be non-empty and contain no '/' or newline" % (field, value)
+        )
     return value
 
 

@@ -36,10 +36,7 @@ def _document(value, header):
     """A str is used as written; a dict becomes JSON, which is valid YAML for cloud-init."""
     if value is None:
         return None
-    if isinstance(value, str):
-        text = value
-    else:
-        text = header + json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    text = value if isinstance(value, str) else header + json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -70,12 +70,17 @@ class SnapshotManager(Manager):
     def _present(self, current):
         description = self.params["description"]
         if self.snap is None:
-            self.act("create snapshot %s of guest %s" % (self.name, self.domain.name()), self.domain.snapshotCreateXML,
-                     snapshot_xml(self.name, description), libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
+            self.act(
+                "create snapshot %s of guest %s" % (self.name, self.domain.name()),
+                self.domain.snapshotCreateXML,
+                snapshot_xml(self.name, description),
+                libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
+            )
         elif description is not None and (current["description"] or "") != description:
             self.act("change the description of snapshot %s" % self.name, self._redefine, description)
-        self.after = dict(state="present",
-                          description=current.get("description") if description is None else description or None)
+        self.after = dict(
+            state="present", description=current.get("description") if description is None else description or None
+        )
 
     def _redefine(self, description):
         root = ET.fromstring(self.snap.getXMLDesc(libvirt.VIR_DOMAIN_SNAPSHOT_XML_SECURE))
@@ -86,8 +91,9 @@ class SnapshotManager(Manager):
         node.text = description
         if not description:
             root.remove(node)
-        self.domain.snapshotCreateXML(ET.tostring(root, encoding="unicode"),
-                                      libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+        self.domain.snapshotCreateXML(
+            ET.tostring(root, encoding="unicode"), libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
+        )
 
     def _absent(self, current):
         if self.snap is not None:
@@ -96,10 +102,16 @@ class SnapshotManager(Manager):
 
     def _reverted(self, current):
         if self.snap is None:
-            raise LibvirtError("name: guest %s has no snapshot %r; existing snapshots: %s"
-                               % (self.domain.name(), self.name, ", ".join(self._names()) or "(none)"))
-        self.act("revert guest %s to snapshot %s" % (self.domain.name(), self.name),
-                 self.domain.revertToSnapshot, self.snap, 0)
+            raise LibvirtError(
+                "name: guest %s has no snapshot %r; existing snapshots: %s"
+                % (self.domain.name(), self.name, ", ".join(self._names()) or "(none)")
+            )
+        self.act(
+            "revert guest %s to snapshot %s" % (self.domain.name(), self.name),
+            self.domain.revertToSnapshot,
+            self.snap,
+            0,
+        )
         self.after = dict(state="present", description=current["description"])
 
     def _names(self):
@@ -113,11 +125,21 @@ class SnapshotManager(Manager):
 
     def _list(self):
         """Every snapshot of the guest after the task, oldest first (predicted in check mode)."""
-        snaps = sorted((snapshot_facts(snap) for snap in self.domain.listAllSnapshots(0)),
-                       key=lambda facts: (facts["creation_time"] or 0, facts["name"]))
+        snaps = sorted(
+            (snapshot_facts(snap) for snap in self.domain.listAllSnapshots(0)),
+            key=lambda facts: (facts["creation_time"] or 0, facts["name"]),
+        )
         if self.check_mode:
             snaps = [facts for facts in snaps if facts["name"] != self.name or self.after["state"] == "present"]
             if self.snap is None and self.after["state"] == "present":
-                snaps.append(dict(name=self.name, description=self.after["description"], domain_state=None,
-                                  creation_time=None, parent=None, current=True))
+                snaps.append(
+                    dict(
+                        name=self.name,
+                        description=self.after["description"],
+                        domain_state=None,
+                        creation_time=None,
+                        parent=None,
+                        current=True,
+                    )
+                )
         return snaps

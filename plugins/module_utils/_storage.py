@@ -47,8 +47,7 @@ def find_pool(conn, name):
         if not is_no_such(exc, libvirt.VIR_ERR_NO_STORAGE_POOL):
             raise LibvirtError("pool %s: %s" % (name, error_message(exc))) from exc
     existing = sorted(p.name() for p in conn.listAllStoragePools())
-    raise LibvirtError("pool: no storage pool named %r; existing pools: %s"
-                       % (name, ", ".join(existing) or "(none)"))
+    raise LibvirtError("pool: no storage pool named %r; existing pools: %s" % (name, ", ".join(existing) or "(none)"))
 
 
 def find_volume(pool, name):
@@ -73,12 +72,16 @@ def volume_xml(name, capacity, fmt="raw", mode=DEFAULT_MODE, backing=None, owner
         perms += "<owner>%d</owner>" % owner
     if group is not None:
         perms += "<group>%d</group>" % group
-    xml = ("<volume><name>%s</name><capacity unit='bytes'>%d</capacity><allocation>0</allocation>"
-           "<target><format type='%s'/><permissions>%s</permissions></target>"
-           % (escape(name), capacity, escape(fmt), perms))
+    xml = (
+        "<volume><name>%s</name><capacity unit='bytes'>%d</capacity><allocation>0</allocation>"
+        "<target><format type='%s'/><permissions>%s</permissions></target>"
+        % (escape(name), capacity, escape(fmt), perms)
+    )
     if backing:
-        xml += ("<backingStore><path>%s</path><format type='%s'/></backingStore>"
-                % (escape(backing[0]), escape(backing[1])))
+        xml += "<backingStore><path>%s</path><format type='%s'/></backingStore>" % (
+            escape(backing[0]),
+            escape(backing[1]),
+        )
     return xml + "</volume>"
 
 
@@ -168,8 +171,7 @@ def _create(pool, name, size, mode):
     try:
         return pool.createXML(volume_xml(name, size, "raw", mode), 0)
     except libvirt.libvirtError as exc:
-        raise LibvirtError("cannot create volume %s in pool %s: %s"
-                           % (name, pool.name(), error_message(exc))) from exc
+        raise LibvirtError("cannot create volume %s in pool %s: %s" % (name, pool.name(), error_message(exc))) from exc
 
 
 def _visible_dir(conn, vol, size):
@@ -200,8 +202,11 @@ def permissions_of(vol):
     if perms is None:
         return None, None, None
     mode, owner, group = (perms.findtext(tag) for tag in ("mode", "owner", "group"))
-    return (None if mode is None else "%04o" % int(mode, 8),
-            None if owner is None else int(owner), None if group is None else int(group))
+    return (
+        None if mode is None else "%04o" % int(mode, 8),
+        None if owner is None else int(owner),
+        None if group is None else int(group),
+    )
 
 
 def same_bytes(conn, vol, size, sha256):
@@ -243,8 +248,7 @@ UPLOAD_FORMATS = ("raw", "qcow2")
 def check_format(head, fmt, what):
     """Raise LibvirtError unless bytes starting with ``head`` can be a ``fmt`` image."""
     if fmt not in UPLOAD_FORMATS:
-        raise LibvirtError("format: %r is not supported for uploads; use one of %s"
-                           % (fmt, ", ".join(UPLOAD_FORMATS)))
+        raise LibvirtError("format: %r is not supported for uploads; use one of %s" % (fmt, ", ".join(UPLOAD_FORMATS)))
     if fmt == "qcow2" and not head.startswith(QCOW2_MAGIC):
         raise LibvirtError("format: %s is not a qcow2 image (no qcow2 header)" % what)
 
@@ -265,7 +269,7 @@ def upload_to_volume(conn, pool_name, vol_name, data, fmt="raw", mode=DEFAULT_MO
     when something changed. Raises LibvirtError naming the pool (and listing the existing
     ones) when ``pool_name`` does not exist. Works over remote connections (streams).
     """
-    check_format(data[:len(QCOW2_MAGIC)], fmt, "the data")
+    check_format(data[: len(QCOW2_MAGIC)], fmt, "the data")
     return _upload(conn, pool_name, vol_name, io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest(), mode)
 
 

@@ -7,13 +7,26 @@ from __future__ import annotations
 
 import re
 
-_BINARY = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024 ** 2, "mib": 1024 ** 2,
-           "g": 1024 ** 3, "gib": 1024 ** 3, "t": 1024 ** 4, "tib": 1024 ** 4}
-_DECIMAL = {"kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3, "tb": 1000 ** 4}
+_BINARY = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "t": 1024**4,
+    "tib": 1024**4,
+}
+_DECIMAL = {"kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
 _FACTORS = dict(_BINARY, **_DECIMAL)
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
-ACCEPTED_FORMS = "a whole number of bytes or a number with a unit: B, KiB, MiB, GiB, TiB (also K, M, G, T) or KB, MB, GB, TB, e.g. 512MiB or 2GiB"
+ACCEPTED_FORMS = (
+    "a whole number of bytes or a number with a unit: B, KiB, MiB, GiB, TiB (also K, M, G, T) or KB, MB, GB, TB,"
+    " e.g. 512MiB or 2GiB"
+)
 
 
 class SizeError(ValueError):
@@ -46,7 +59,7 @@ def parse_size(value, field, default_unit="B", minimum=1):
 
 def format_size(size):
     """Shortest exact binary form of a byte count: 536870912 -> '512MiB'."""
-    for unit, factor in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if size % factor == 0:
             return "%d%s" % (size // factor, unit)
     return "%dB" % size

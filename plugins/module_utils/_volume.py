@@ -49,7 +49,9 @@ def volume_facts(vol):
         capacity=int(root.findtext("capacity")),
         format=None if fmt is None else fmt.get("type"),
         backing=backing or None,
-        mode=mode, owner=owner, group=group,
+        mode=mode,
+        owner=owner,
+        group=group,
     )
 
 
@@ -71,8 +73,11 @@ class VolumeManager(Manager):
         super().__init__(module, conn)
         self.name = check_name(self.params["name"], "name")
         check_name(self.params["pool"], "pool")
-        self.perms = dict(mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
-                          owner=self.params["owner"], group=self.params["group"])
+        self.perms = dict(
+            mode=None if self.params["mode"] is None else parse_mode(self.params["mode"]),
+            owner=self.params["owner"],
+            group=self.params["group"],
+        )
         self.pool = self.vol = self.missing_pool = None
         try:
             self.pool = storage.find_pool(conn, self.params["pool"])
@@ -152,8 +157,10 @@ class VolumeManager(Manager):
                 raise LibvirtError("format: a linked clone is always qcow2; use clone_mode: copy for a raw copy")
             fmt = "qcow2" if kind == "linked" else (fmt or base["format"])
             if capacity is not None and capacity < base["capacity"]:
-                raise LibvirtError("capacity: %s is smaller than %s, the size of clone_from %s"
-                                   % (format_size(capacity), format_size(base["capacity"]), detail.name()))
+                raise LibvirtError(
+                    "capacity: %s is smaller than %s, the size of clone_from %s"
+                    % (format_size(capacity), format_size(base["capacity"]), detail.name())
+                )
             capacity = max(capacity or 0, base["capacity"])
             return dict(format=fmt, capacity=aligned(capacity, fmt), backing=base["path"] if kind == "linked" else None)
         if capacity is None and self.vol is None:
@@ -168,8 +175,11 @@ class VolumeManager(Manager):
         if explicit_format and current["format"] != desired["format"]:
             return "format: volume %s is %s, not %s" % (self.name, current["format"], desired["format"])
         if kind in ("linked", "copy") and current["backing"] != desired["backing"]:
-            return ("clone_from: volume %s is backed by %s, not %s"
-                    % (self.name, current["backing"] or "nothing", desired["backing"] or "nothing (a copy)"))
+            return "clone_from: volume %s is backed by %s, not %s" % (
+                self.name,
+                current["backing"] or "nothing",
+                desired["backing"] or "nothing (a copy)",
+            )
         if kind == "import":
             size, sha256 = storage.file_digest(detail)
             if not storage.same_bytes(self.conn, self.vol, size, sha256):
@@ -183,8 +193,14 @@ class VolumeManager(Manager):
         if kind == "import":
             self.act("import %s into volume %s" % (detail, self.name), self._import, detail, mode)
             return
-        xml = storage.volume_xml(self.name, desired["capacity"], desired["format"], mode,
-                                 backing=self._backing(detail) if kind == "linked" else None, **perms)
+        xml = storage.volume_xml(
+            self.name,
+            desired["capacity"],
+            desired["format"],
+            mode,
+            backing=self._backing(detail) if kind == "linked" else None,
+            **perms,
+        )
         if kind == "copy":
             self.act("copy volume %s to %s" % (detail.name(), self.name), self.pool.createXMLFrom, xml, detail, 0)
         else:
@@ -208,14 +224,21 @@ class VolumeManager(Manager):
         wanted = desired["capacity"]
         if self.params["capacity"] is not None:  # unless asked, an existing volume keeps its size
             if wanted < current["capacity"] and not self.params["allow_shrink"]:
-                raise LibvirtError("capacity: %s is smaller than the current %s of volume %s; set allow_shrink: "
-                                   "true to shrink it (data past the new end is lost)"
-                                   % (format_size(wanted), format_size(current["capacity"]), self.name))
+                raise LibvirtError(
+                    "capacity: %s is smaller than the current %s of volume %s; set allow_shrink: "
+                    "true to shrink it (data past the new end is lost)"
+                    % (format_size(wanted), format_size(current["capacity"]), self.name)
+                )
             if wanted != current["capacity"]:
                 verb = "grow" if wanted > current["capacity"] else "shrink"
                 flags = 0 if verb == "grow" else libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK
-                self.act("%s volume %s from %s to %s" % (verb, self.name, format_size(current["capacity"]),
-                                                         format_size(wanted)), self.vol.resize, wanted, flags)
+                self.act(
+                    "%s volume %s from %s to %s"
+                    % (verb, self.name, format_size(current["capacity"]), format_size(wanted)),
+                    self.vol.resize,
+                    wanted,
+                    flags,
+                )
                 after["capacity"] = wanted
         self._fix_permissions(current, after)
         return after
@@ -227,8 +250,10 @@ class VolumeManager(Manager):
         path = storage.visible_path(self.conn, self.vol)
         if path is None:
             have = ", ".join("%s %s" % (key, current[key]) for key in sorted(differs))
-            self.warn("volume %s has %s; libvirt cannot change the permissions of an existing volume and its "
-                      "file is not visible from here" % (self.name, have))
+            self.warn(
+                "volume %s has %s; libvirt cannot change the permissions of an existing volume and its "
+                "file is not visible from here" % (self.name, have)
+            )
             return
         change = ", ".join("%s %s" % item for item in sorted(differs.items()))
         self.act("set %s of volume %s" % (change, self.name), self._chmod_chown, path, differs)
@@ -244,16 +269,21 @@ class VolumeManager(Manager):
         if perms.get("mode") is not None:
             os.chmod(path, int(perms["mode"], 8))
         if perms.get("owner") is not None or perms.get("group") is not None:
-            os.chown(path, -1 if perms.get("owner") is None else perms["owner"],
-                     -1 if perms.get("group") is None else perms["group"])
+            os.chown(
+                path,
+                -1 if perms.get("owner") is None else perms["owner"],
+                -1 if perms.get("group") is None else perms["group"],
+            )
 
     def _absent(self, current):
         if current["state"] == "absent":
             return
         users = self._dependents(current["path"])
         if users and not self.params["force"]:
-            raise LibvirtError("name: volume %s is the backing file of %s; deleting it breaks them (force: true "
-                               "deletes it anyway)" % (self.name, ", ".join(users)))
+            raise LibvirtError(
+                "name: volume %s is the backing file of %s; deleting it breaks them (force: true "
+                "deletes it anyway)" % (self.name, ", ".join(users))
+            )
         self.act("delete volume %s" % self.name, self.vol.delete, 0)
 
     def _dependents(self, path):

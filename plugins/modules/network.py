@@ -157,8 +157,12 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._resource import 
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                           required_together=REQUIRED_TOGETHER, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_together=REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
     run_manager(module, NetworkManager)
 
 

@@ -172,8 +172,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._volume import (
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                           supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True)
     run_manager(module, VolumeManager)
 
 

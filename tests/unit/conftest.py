@@ -13,6 +13,7 @@ COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
 
+from ansible.module_utils import _internal as ansible_internal  # noqa: E402
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
 
@@ -29,9 +30,15 @@ def run_module(module, args, check_mode=False, diff=False, capsys=None):
     params = dict(args)
     params["_ansible_check_mode"] = check_mode
     params["_ansible_diff"] = diff
-    with patch_module_args(params):
-        with pytest.raises(SystemExit):
+    # Importing controller code (the inventory tests do) flips ansible's process-wide
+    # is_controller flag, after which module warnings bypass the result: a module runs as a module.
+    controller = ansible_internal.is_controller
+    ansible_internal.is_controller = False
+    try:
+        with patch_module_args(params), pytest.raises(SystemExit):
             module.main()
+    finally:
+        ansible_internal.is_controller = controller
     out = capsys.readouterr().out
     return ModuleResult(json.loads(out.strip().splitlines()[-1]))
 
@@ -81,8 +88,10 @@ def lab_conn():
     try:
         conn = libvirt.open(LAB_URI)
     except libvirt.libvirtError as exc:
-        pytest.skip("LAB TEST SKIPPED: cannot connect to %s (%s); start the lab (scripts/lab start) to run it"
-                    % (LAB_URI, exc.get_error_message()))
+        pytest.skip(
+            "LAB TEST SKIPPED: cannot connect to %s (%s); start the lab (scripts/lab start) to run it"
+            % (LAB_URI, exc.get_error_message())
+        )
     yield conn
     conn.close()
 
@@ -97,8 +106,9 @@ def lab_pool(lab_conn):
     name = "ut-b-%s" % uuid.uuid4().hex[:8]
     path = tempfile.mkdtemp(prefix="ut-b-", dir="/tmp")
     os.chmod(path, 0o711)
-    pool = lab_conn.storagePoolDefineXML("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
-                                         % (name, path), 0)
+    pool = lab_conn.storagePoolDefineXML(
+        "<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>" % (name, path), 0
+    )
     pool.create(0)
     yield pool
     for vol in pool.listAllVolumes(0) if pool.isActive() else []:

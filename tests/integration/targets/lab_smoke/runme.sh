@@ -43,7 +43,7 @@ cat > "$work/domain.xml" <<EOD
   <features><acpi/><tcg><tb-cache unit='MiB'>64</tb-cache></tcg></features>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$work/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>
-    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$work/seed.iso'/><target dev='sda' bus='sata'/><readonly/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$work/seed.iso'/><target dev='vdb' bus='virtio'/><readonly/></disk>
     <interface type='network'><source network='$B2B_LAB_NETWORK'/><model type='virtio'/></interface>
     <serial type='file'><source path='$work/serial.log'/></serial>
     <memballoon model='none'/>

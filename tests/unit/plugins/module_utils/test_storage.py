@@ -95,4 +95,4 @@ def test_lab_qcow2_file_keeps_its_bytes_and_format(lab_conn, lab_pool, tmp_path)
     assert storage.upload_file_to_volume(lab_conn, lab_pool.name(), "base.qcow2", image, fmt="qcow2") is False
     vol = lab_pool.storageVolLookupByName("base.qcow2")
     assert "<format type='qcow2'/>" in vol.XMLDesc(0)
-    assert vol.info()[1] == 1024 ** 3
+    assert vol.info()[1] == 1024**3

@@ -7,8 +7,13 @@ import pytest
 from ansible_collections.born2beroot.virt.plugins.modules import network
 
 URI = "test:///default"
-BASE = dict(uri=URI, name="ut-lab", mode="isolated", cidr="192.168.150.1/24",
-            dhcp_range=dict(start="192.168.150.100", end="192.168.150.199"))
+BASE = dict(
+    uri=URI,
+    name="ut-lab",
+    mode="isolated",
+    cidr="192.168.150.1/24",
+    dhcp_range=dict(start="192.168.150.100", end="192.168.150.199"),
+)
 WEB = dict(mac="52:54:00:42:00:01", ip="192.168.150.11", name="web42")
 DB = dict(mac="52:54:00:42:00:02", ip="192.168.150.12", name="db42")
 
@@ -37,8 +42,10 @@ def test_create_isolated_network(run, test_conn):
 
 def test_rerun_is_unchanged_even_with_equivalent_spellings(run, test_conn):
     run(network, args(hosts=[WEB, DB]))
-    again = run(network, args(cidr=None, address="192.168.150.1", netmask="255.255.255.0",
-                              hosts=[dict(DB, mac=DB["mac"].upper()), WEB]))
+    again = run(
+        network,
+        args(cidr=None, address="192.168.150.1", netmask="255.255.255.0", hosts=[dict(DB, mac=DB["mac"].upper()), WEB]),
+    )
     assert again["changed"] is False, again["actions"]
 
 
@@ -64,8 +71,10 @@ def test_check_mode_predicts_and_changes_nothing(run, test_conn):
 def test_host_entries_change_live_without_restart(run, test_conn):
     run(network, args(hosts=[WEB]))
     result = run(network, args(hosts=[DB]), diff=True)
-    assert result["actions"] == ["remove DHCP host 52:54:00:42:00:01 192.168.150.11 web42 from network ut-lab (live)",
-                                 "add DHCP host 52:54:00:42:00:02 192.168.150.12 db42 to network ut-lab (live)"]
+    assert result["actions"] == [
+        "remove DHCP host 52:54:00:42:00:01 192.168.150.11 web42 from network ut-lab (live)",
+        "add DHCP host 52:54:00:42:00:02 192.168.150.12 db42 to network ut-lab (live)",
+    ]
     text = xml(test_conn)
     assert "db42" in text and "web42" not in text
     assert result["diff"]["before"]["hosts"] == [WEB]
@@ -75,8 +84,11 @@ def test_host_entries_change_live_without_restart(run, test_conn):
 def test_other_changes_restart_and_warn(run, test_conn):
     run(network, args())
     result = run(network, args(mode="nat"))
-    assert result["actions"] == ["stop network ut-lab to apply the change", "redefine network ut-lab (mode)",
-                                 "start network ut-lab"]
+    assert result["actions"] == [
+        "stop network ut-lab to apply the change",
+        "redefine network ut-lab (mode)",
+        "start network ut-lab",
+    ]
     assert "<forward mode='nat'/>" in xml(test_conn)
     assert "lose their link" in str(result["warnings"])
 
@@ -98,25 +110,28 @@ def test_bridge_mode(run, test_conn):
     assert run(network, dict(uri=URI, name="ut-br", mode="bridge", bridge="br0"))["changed"] is False
 
 
-@pytest.mark.parametrize("changes, field", [
-    (dict(cidr="192.168.150.1/33"), "cidr:"),
-    (dict(cidr="not-a-net"), "cidr:"),
-    (dict(cidr="10.0.0.1/31"), "cidr: '10.0.0.1/31' leaves no room"),
-    (dict(cidr=None), "cidr: required"),
-    (dict(cidr=None, address="10.0.0.1", netmask="255.0.255.0"), "address:"),
-    (dict(dhcp_range=dict(start="192.168.151.2", end="192.168.151.9")), "dhcp_range: 192.168.151.2 is not"),
-    (dict(dhcp_range=dict(start="192.168.150.9", end="192.168.150.2")), "dhcp_range: start"),
-    (dict(dhcp_range=dict(start="192.168.150.1", end="192.168.150.9")), "dhcp_range: 192.168.150.1-"),
-    (dict(dhcp_range=dict(start="192.168.150.9")), "dhcp_range: give both"),
-    (dict(hosts=[dict(ip="192.168.150.5")]), "hosts[0]: give a mac or a name"),
-    (dict(hosts=[dict(mac="52:54:00:zz:00:01", ip="192.168.150.5")]), "hosts[0]: '52:54:00:zz:00:01'"),
-    (dict(hosts=[dict(name="a", ip="10.1.1.1")]), "hosts[0]: 10.1.1.1 is not a host address"),
-    (dict(hosts=[WEB, dict(DB, ip=WEB["ip"])]), "hosts[1]: ip 192.168.150.11 is already used by hosts[0]"),
-    (dict(name="a/b"), "name:"),
-    (dict(bridge="a-very-long-bridge-name"), "bridge:"),
-    (dict(mode="bridge", bridge="br0"), "cidr: not possible with mode bridge"),
-    (dict(mode="bridge", cidr=None, dhcp_range=None), "bridge: required with mode bridge"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        (dict(cidr="192.168.150.1/33"), "cidr:"),
+        (dict(cidr="not-a-net"), "cidr:"),
+        (dict(cidr="10.0.0.1/31"), "cidr: '10.0.0.1/31' leaves no room"),
+        (dict(cidr=None), "cidr: required"),
+        (dict(cidr=None, address="10.0.0.1", netmask="255.0.255.0"), "address:"),
+        (dict(dhcp_range=dict(start="192.168.151.2", end="192.168.151.9")), "dhcp_range: 192.168.151.2 is not"),
+        (dict(dhcp_range=dict(start="192.168.150.9", end="192.168.150.2")), "dhcp_range: start"),
+        (dict(dhcp_range=dict(start="192.168.150.1", end="192.168.150.9")), "dhcp_range: 192.168.150.1-"),
+        (dict(dhcp_range=dict(start="192.168.150.9")), "dhcp_range: give both"),
+        (dict(hosts=[dict(ip="192.168.150.5")]), "hosts[0]: give a mac or a name"),
+        (dict(hosts=[dict(mac="52:54:00:zz:00:01", ip="192.168.150.5")]), "hosts[0]: '52:54:00:zz:00:01'"),
+        (dict(hosts=[dict(name="a", ip="10.1.1.1")]), "hosts[0]: 10.1.1.1 is not a host address"),
+        (dict(hosts=[WEB, dict(DB, ip=WEB["ip"])]), "hosts[1]: ip 192.168.150.11 is already used by hosts[0]"),
+        (dict(name="a/b"), "name:"),
+        (dict(bridge="a-very-long-bridge-name"), "bridge:"),
+        (dict(mode="bridge", bridge="br0"), "cidr: not possible with mode bridge"),
+        (dict(mode="bridge", cidr=None, dhcp_range=None), "bridge: required with mode bridge"),
+    ],
+)
 def test_bad_input_names_the_field(run, test_conn, changes, field):
     result = run(network, args(**changes))
     assert result.failed

@@ -28,8 +28,14 @@ def net_name(lab_conn):
 
 
 def task(name, **options):
-    base = dict(uri="qemu:///system", name=name, mode="isolated", cidr="10.242.7.1/24",
-                dhcp_range=dict(start="10.242.7.100", end="10.242.7.150"), bridge="ut-b-br%s" % name[-4:])
+    base = dict(
+        uri="qemu:///system",
+        name=name,
+        mode="isolated",
+        cidr="10.242.7.1/24",
+        dhcp_range=dict(start="10.242.7.100", end="10.242.7.150"),
+        bridge="ut-b-br%s" % name[-4:],
+    )
     base.update(options)
     return base
 

@@ -17,8 +17,12 @@ def lookup(conn, name="ut-images"):
 def test_create_defines_builds_starts(run, test_conn):
     result = run(pool, dict(BASE, autostart=True))
     assert result["changed"] is True
-    assert result["actions"] == ["define pool ut-images", "build pool ut-images (create its directory)",
-                                 "start pool ut-images", "enable autostart of pool ut-images"]
+    assert result["actions"] == [
+        "define pool ut-images",
+        "build pool ut-images (create its directory)",
+        "start pool ut-images",
+        "enable autostart of pool ut-images",
+    ]
     found = lookup(test_conn)
     assert found.isActive() and found.autostart()
     assert result["pool"]["path"] == "/srv/ut-images"
@@ -53,8 +57,12 @@ def test_diff_shows_before_and_after(run, test_conn):
 def test_new_path_redefines_and_restarts(run, test_conn):
     run(pool, BASE)
     result = run(pool, dict(BASE, path="/srv/other/"))
-    assert result["actions"] == ["stop pool ut-images to apply the new path/permissions", "redefine pool ut-images",
-                                 "build pool ut-images (create its directory)", "start pool ut-images"]
+    assert result["actions"] == [
+        "stop pool ut-images to apply the new path/permissions",
+        "redefine pool ut-images",
+        "build pool ut-images (create its directory)",
+        "start pool ut-images",
+    ]
     assert "<path>/srv/other</path>" in lookup(test_conn).XMLDesc(0)
 
 
@@ -89,13 +97,16 @@ def test_refresh_does_not_report_a_change(run, test_conn):
     assert run(pool, dict(BASE, refresh=True))["changed"] is False
 
 
-@pytest.mark.parametrize("args, field", [
-    (dict(type="logical"), "type:"),
-    (dict(name="a/b"), "name:"),
-    (dict(path="relative/dir"), "path:"),
-    (dict(mode="0999"), "mode:"),
-    (dict(path=None), "path: required"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (dict(type="logical"), "type:"),
+        (dict(name="a/b"), "name:"),
+        (dict(path="relative/dir"), "path:"),
+        (dict(mode="0999"), "mode:"),
+        (dict(path=None), "path: required"),
+    ],
+)
 def test_bad_input_names_the_field(run, test_conn, args, field):
     result = run(pool, dict(BASE, **args))
     assert result.failed
@@ -103,8 +114,11 @@ def test_bad_input_names_the_field(run, test_conn, args, field):
 
 
 def test_existing_pool_of_other_type_is_refused(run, test_conn):
-    test_conn.storagePoolDefineXML("<pool type='logical'><name>ut-lv</name><source><name>vg</name></source>"
-                                   "<target><path>/dev/vg</path></target></pool>", 0)
+    test_conn.storagePoolDefineXML(
+        "<pool type='logical'><name>ut-lv</name><source><name>vg</name></source>"
+        "<target><path>/dev/vg</path></target></pool>",
+        0,
+    )
     result = run(pool, dict(BASE, name="ut-lv"))
     assert result.failed
     assert "type 'logical'" in result["msg"]

@@ -35,8 +35,10 @@ def test_description_change_updates_in_place(run, test_conn):
     run(snapshot, dict(BASE, description="old"))
     result = run(snapshot, dict(BASE, description="new"), diff=True)
     assert result["actions"] == ["change the description of snapshot before-bootstrap"]
-    assert result["diff"] == {"before": {"state": "present", "description": "old"},
-                              "after": {"state": "present", "description": "new"}}
+    assert result["diff"] == {
+        "before": {"state": "present", "description": "old"},
+        "after": {"state": "present", "description": "new"},
+    }
     snap = test_conn.lookupByName("test").snapshotLookupByName("before-bootstrap", 0)
     assert "<description>new</description>" in snap.getXMLDesc(0)
 
@@ -70,11 +72,14 @@ def test_absent(run, test_conn):
     assert run(snapshot, dict(BASE, state="absent"))["changed"] is False
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(guest="nope"), "guest: no guest named 'nope'; existing guests: test"),
-    (dict(name="a/b"), "name: 'a/b' is not a valid name"),
-    (dict(state="reverted"), "name: guest test has no snapshot 'before-bootstrap'; existing snapshots: (none)"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(guest="nope"), "guest: no guest named 'nope'; existing guests: test"),
+        (dict(name="a/b"), "name: 'a/b' is not a valid name"),
+        (dict(state="reverted"), "name: guest test has no snapshot 'before-bootstrap'; existing snapshots: (none)"),
+    ],
+)
 def test_bad_input_names_the_field(run, test_conn, changes, message):
     result = run(snapshot, dict(BASE, **changes))
     assert result.failed

@@ -24,8 +24,10 @@ DOMAIN_XML = """<domain type='qemu'>
 
 @pytest.fixture
 def guest(lab_conn, lab_pool):
-    disk = lab_pool.createXML("<volume><name>disk.qcow2</name><capacity>16777216</capacity>"
-                              "<target><format type='qcow2'/></target></volume>", 0)
+    disk = lab_pool.createXML(
+        "<volume><name>disk.qcow2</name><capacity>16777216</capacity><target><format type='qcow2'/></target></volume>",
+        0,
+    )
     name = "ut-b-%s" % uuid.uuid4().hex[:8]
     dom = lab_conn.defineXML(DOMAIN_XML.format(name=name, disk=disk.path()))
     yield dom, disk.path()

@@ -9,7 +9,7 @@ from ansible_collections.born2beroot.virt.plugins.modules import volume
 URI = "test:///default"
 POOL = "default-pool"  # the test driver's own pool, path /default-pool
 BASE = dict(uri=URI, pool=POOL, name="disk.qcow2", capacity="1GiB")
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 def args(**changes):
@@ -25,7 +25,9 @@ def vol_xml(conn, name="disk.qcow2"):
 def add_base(conn, name="base.qcow2", capacity=GIB):
     conn.storagePoolLookupByName(POOL).createXML(
         "<volume><name>%s</name><capacity>%d</capacity><target><format type='qcow2'/></target></volume>"
-        % (name, capacity), 0)
+        % (name, capacity),
+        0,
+    )
 
 
 def test_create_blank_qcow2(run, test_conn):
@@ -81,9 +83,11 @@ def test_other_backing_is_refused_without_force(run, test_conn):
     assert refused.failed
     assert refused["msg"].startswith("clone_from: volume disk.qcow2 is backed by /default-pool/base.qcow2")
     forced = run(volume, args(clone_from="other.qcow2", capacity=None, force=True))
-    assert forced["actions"] == ["delete volume disk.qcow2 (volume disk.qcow2 is backed by /default-pool/base.qcow2, "
-                                 "not /default-pool/other.qcow2)",
-                                 "create volume disk.qcow2 (qcow2 linked clone of other.qcow2)"]
+    assert forced["actions"] == [
+        "delete volume disk.qcow2 (volume disk.qcow2 is backed by /default-pool/base.qcow2, "
+        "not /default-pool/other.qcow2)",
+        "create volume disk.qcow2 (qcow2 linked clone of other.qcow2)",
+    ]
     assert "other.qcow2</path>" in vol_xml(test_conn)
 
 
@@ -146,19 +150,22 @@ def test_permissions_of_existing_volume_out_of_reach_warn(run, test_conn):
     assert "has mode 0600; libvirt cannot change the permissions" in str(result["warnings"])
 
 
-@pytest.mark.parametrize("changes, field", [
-    (dict(pool="nope"), "pool: no storage pool named 'nope'; existing pools: default-pool"),
-    (dict(capacity="-1"), "capacity:"),
-    (dict(capacity="0"), "capacity:"),
-    (dict(capacity="12 parsecs"), "capacity:"),
-    (dict(name="a/b"), "name:"),
-    (dict(name=".."), "name:"),
-    (dict(capacity=None), "capacity: required"),
-    (dict(clone_from="missing.qcow2", capacity=None), "clone_from: no volume 'missing.qcow2'"),
-    (dict(clone_from="nopool/x", capacity=None), "pool: no storage pool named 'nopool'"),
-    (dict(import_file="/nonexistent/image.qcow2", capacity=None), "import_file:"),
-    (dict(mode="rw-r--r--"), "mode:"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        (dict(pool="nope"), "pool: no storage pool named 'nope'; existing pools: default-pool"),
+        (dict(capacity="-1"), "capacity:"),
+        (dict(capacity="0"), "capacity:"),
+        (dict(capacity="12 parsecs"), "capacity:"),
+        (dict(name="a/b"), "name:"),
+        (dict(name=".."), "name:"),
+        (dict(capacity=None), "capacity: required"),
+        (dict(clone_from="missing.qcow2", capacity=None), "clone_from: no volume 'missing.qcow2'"),
+        (dict(clone_from="nopool/x", capacity=None), "pool: no storage pool named 'nopool'"),
+        (dict(import_file="/nonexistent/image.qcow2", capacity=None), "import_file:"),
+        (dict(mode="rw-r--r--"), "mode:"),
+    ],
+)
 def test_bad_input_names_the_field(run, test_conn, changes, field):
     result = run(volume, args(**changes))
     assert result.failed

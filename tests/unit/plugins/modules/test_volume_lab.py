@@ -14,7 +14,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils import _storage a
 from ansible_collections.born2beroot.virt.plugins.modules import volume
 
 pytestmark = pytest.mark.lab
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 def task(pool, **options):

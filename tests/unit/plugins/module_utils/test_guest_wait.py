@@ -1,0 +1,140 @@
+"""Addresses and readiness waits, on the test driver's guests and a real local TCP server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from ansible_collections.born2beroot.virt.plugins.module_utils import _guest_wait as gw
+
+libvirt = pytest.importorskip("libvirt")
+
+
+def reply(*addrs, mac="52:54:00:aa:bb:cc", ifname="vnet0"):
+    return {
+        ifname: {"hwaddr": mac.upper(), "addrs": [dict(addr=a, prefix=24, type=0 if "." in a else 1) for a in addrs]}
+    }
+
+
+def test_addresses_skip_loopback_and_link_local():
+    found = gw.addresses_from(reply("127.0.0.1", "fe80::1", "10.0.0.5", "2001:db8::5"), "agent")
+    assert [(a["address"], a["family"], a["mac"]) for a in found] == [
+        ("10.0.0.5", "ipv4", "52:54:00:aa:bb:cc"),
+        ("2001:db8::5", "ipv6", "52:54:00:aa:bb:cc"),
+    ]
+
+
+def test_pick_ip_prefers_ipv4_on_the_guests_own_nics():
+    found = gw.addresses_from(reply("2001:db8::5", "10.0.0.5"), "lease") + gw.addresses_from(
+        reply("172.17.0.1", mac="02:42:00:00:00:01", ifname="docker0"), "agent"
+    )
+    assert gw.pick_ip(found, macs=["52:54:00:aa:bb:cc"]) == "10.0.0.5"
+    assert gw.pick_ip(gw.addresses_from(reply("2001:db8::5"), "lease")) == "2001:db8::5"
+    assert gw.pick_ip([]) is None
+
+
+@pytest.fixture
+def server():
+    """A TCP server on 127.0.0.1 that greets like sshd (or not, with greeting=b'')."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    greeting = {"text": b"SSH-2.0-OpenSSH_9.2\r\n"}
+
+    def serve():
+        while True:
+            try:
+                conn = listener.accept()[0]
+            except OSError:
+                return
+            with conn:
+                conn.sendall(greeting["text"])
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], greeting
+    listener.close()
+
+
+def test_port_answers_checks_the_ssh_banner(server):
+    port, greeting = server
+    assert gw.port_answers("127.0.0.1", port, banner=b"SSH-")
+    greeting["text"] = b"HTTP/1.1 400\r\n"
+    assert not gw.port_answers("127.0.0.1", port, banner=b"SSH-")
+    assert gw.port_answers("127.0.0.1", port)
+
+
+def test_port_answers_false_when_closed():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    assert not gw.port_answers("127.0.0.1", port, timeout=0.5)
+
+
+def define(conn, nic=True):
+    devices = "<interface type='network'><source network='default'/></interface>" if nic else ""
+    dom = conn.defineXML(
+        "<domain type='qemu'><name>w</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os><devices>%s</devices></domain>" % devices
+    )
+    dom.create()
+    return dom
+
+
+def test_wait_for_ip_returns_the_lease(test_conn):
+    addresses, ip = gw.wait_ready(define(test_conn), "ip", timeout=5)
+    assert ip == addresses[0]["address"] and addresses[0]["source"] == "lease"
+
+
+def test_source_order_is_respected(test_conn):
+    addresses, _ip = gw.wait_ready(define(test_conn), "none", timeout=0, sources=("arp", "lease"))
+    assert addresses[0]["source"] == "arp"
+
+
+def test_wait_times_out_saying_what_it_waited_for(test_conn):
+    ticks = iter(range(100))
+    with pytest.raises(gw.WaitTimeout) as err:
+        gw.wait_ready(define(test_conn, nic=False), "ip", timeout=3, clock=lambda: next(ticks), sleep=lambda _s: None)
+    assert "no IP address reported by lease, agent, arp within 3s" in str(err.value)
+
+
+def test_wait_for_ssh_needs_the_banner_at_the_address(test_conn, server, monkeypatch):
+    port, greeting = server
+    dom = define(test_conn)
+    monkeypatch.setattr(
+        gw,
+        "addresses_from",
+        lambda _r, source: [
+            dict(interface="lo", mac=None, address="127.0.0.1", prefix=8, family="ipv4", source=source)
+        ],
+    )
+    assert gw.wait_ready(dom, "ssh", timeout=5, port=port)[1] == "127.0.0.1"
+    greeting["text"] = b""
+    ticks = iter(range(100))
+    with pytest.raises(gw.WaitTimeout) as err:
+        gw.wait_ready(dom, "ssh", timeout=2, port=port, clock=lambda: next(ticks), sleep=lambda _s: None)
+    assert "address 127.0.0.1 found, but no SSH server answered on port %d" % port in str(err.value)
+
+
+class PerSourceDomain:
+    """Answers interfaceAddresses differently per source, which the test driver never does."""
+
+    def __init__(self, **replies):
+        self.replies = {gw._source_flag(k): v for k, v in replies.items()}
+
+    def interfaceAddresses(self, source, _flags):  # noqa: N802 - libvirt's name
+        reply = self.replies[source]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def test_first_source_with_ipv4_wins_and_failing_sources_are_skipped():
+    dom = PerSourceDomain(
+        lease=reply("2001:db8::5"), agent=libvirt.libvirtError("agent not connected"), arp=reply("10.0.0.7")
+    )
+    assert [a["source"] for a in gw.guest_addresses(dom)] == ["arp"]
+    dom = PerSourceDomain(lease=reply("2001:db8::5"), agent={}, arp={})
+    assert [a["address"] for a in gw.guest_addresses(dom)] == ["2001:db8::5"]

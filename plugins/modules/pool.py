@@ -75,7 +75,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - born2beroot.virt contributors
+  - born2beroot.virt contributors (@born2beroot)
 """
 
 EXAMPLES = r"""

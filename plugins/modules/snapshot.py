@@ -52,7 +52,7 @@ attributes:
     support: partial
     details: Creating and deleting are idempotent; reverting always reports a change, by design.
 author:
-  - born2beroot.virt contributors
+  - born2beroot.virt contributors (@born2beroot)
 """
 
 EXAMPLES = r"""

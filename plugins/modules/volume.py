@@ -103,7 +103,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - born2beroot.virt contributors
+  - born2beroot.virt contributors (@born2beroot)
 """
 
 EXAMPLES = r"""
@@ -152,7 +152,7 @@ volume:
     path: {description: Path of the volume on the hypervisor., type: str, returned: when present outside check mode}
     capacity: {description: Size in bytes the guest sees., type: int, returned: when present}
     format: {description: Image format., type: str, returned: when present}
-    backing: {description: Path of the backing file, or null., type: str, returned: when present}
+    backing: {description: "Path of the backing file, or null.", type: str, returned: when present}
     mode: {description: Octal permissions of the file., type: str, returned: when present}
     owner: {description: User id of the file., type: int, returned: when present}
     group: {description: Group id of the file., type: int, returned: when present}

@@ -20,7 +20,8 @@ GET_PIP_ONLY_FLAGS = ("--no-setuptools", "--no-wheel")
 
 def main():
     if not os.path.exists(WHEEL):
-        sys.exit("offline get-pip shim: %s is missing; run `pip download pip==%s.%s -d %s`" % ((WHEEL,) + VERSION + (HERE,)))
+        version = "%s.%s" % VERSION
+        sys.exit("offline get-pip shim: %s is missing; run `pip download pip==%s -d %s`" % (WHEEL, version, HERE))
     args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY_FLAGS]
     args = [WHEEL if re.match(r"^pip([=<>!~]|$)", arg) else arg for arg in args]
     sys.path.insert(0, WHEEL)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# site.yml up to provisioning, as `make demo` runs it: the guest answers SSH, a second run changes
+# nothing, destroy.yml leaves no guest, disk, seed or network behind (the cached base image stays).
+set -euo pipefail
+dir=$PWD; until [ -d "$dir/playbooks" ] && [ -x "$dir/scripts/lab" ] || [ "$dir" = / ]; do dir=$(dirname "$dir"); done
+[ -d "$dir/playbooks" ] || { echo "collection root not found above $PWD"; exit 1; }
+work=$(mktemp -d /tmp/site-provision-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
+
+cat > "$work/vars.yml" <<EOD
+hypervisor_network_name: b2b-it-site
+hypervisor_network_mode: isolated
+hypervisor_network_cidr: 192.168.152.1/24
+hypervisor_network_dhcp_range: {start: 192.168.152.10, end: 192.168.152.250}
+hypervisor_pool_name: b2b-it-site
+hypervisor_pool_path: $work/pool
+image_pool: b2b-it-site
+provision_pool: b2b-it-site
+provision_network: b2b-it-site
+provision_ssh_public_key: "$(cat "$work/id_ed25519.pub")"
+provision_ssh_private_key_file: $work/id_ed25519
+provision_guests:
+  - name: it-site1
+    image: debian-12
+image_list:
+  - {name: debian-12, os: debian, source: debootstrap, suite: bookworm}
+  - {name: rocky-9, os: rocky, source: path, path: "", optional: true}
+EOD
+play() {
+  ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml" "$@"
+}
+recap_changed() { sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1" | tail -n1; }
+
+play "$dir/playbooks/site.yml" | tee "$work/first.log"
+grep -q "it-site1 at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show it-site1 on the test network"; exit 1; }
+
+# The guest answers SSH as the provisioned user with the provisioned key.
+ip=$(grep -o "it-site1 at 192.168.152.[0-9]*" "$work/first.log" | head -n1 | awk '{print $3}')
+ssh -q -i "$work/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  "ansible@$ip" 'test "$(hostname)" = it-site1 && sudo -n true' || { echo "FAIL: SSH to it-site1 ($ip) as ansible"; exit 1; }
+
+start=$SECONDS
+play "$dir/playbooks/site.yml" | tee "$work/second.log"
+changed=$(recap_changed "$work/second.log")
+echo "second run: changed=$changed in $((SECONDS - start)) s"
+[ "$changed" = 0 ] || { echo "FAIL: the second run of site.yml changed $changed things"; exit 1; }
+
+play "$dir/playbooks/destroy.yml"
+virsh="virsh -q -c qemu:///system"
+left=$( { $virsh list --all --name | grep -x it-site1 || true;
+          $virsh net-list --all --name | grep -x b2b-it-site || true;
+          $virsh vol-list b2b-it-site 2>/dev/null | awk '{print $1}' | grep -v '^debian-12' || true; } )
+[ -z "$left" ] || { echo "FAIL: destroy.yml left: $left"; exit 1; }
+# The pool keeps only the cached base image; remove it so the test leaves nothing behind.
+$virsh vol-list b2b-it-site | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-it-site >/dev/null
+$virsh pool-destroy b2b-it-site >/dev/null; $virsh pool-undefine b2b-it-site >/dev/null
+echo "site_provision passed"

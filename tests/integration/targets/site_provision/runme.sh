@@ -5,7 +5,19 @@ set -euo pipefail
 dir=$PWD; until [ -d "$dir/playbooks" ] && [ -x "$dir/scripts/lab" ] || [ "$dir" = / ]; do dir=$(dirname "$dir"); done
 [ -d "$dir/playbooks" ] || { echo "collection root not found above $PWD"; exit 1; }
 work=$(mktemp -d /tmp/site-provision-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"   # QEMU (another user) must reach the pool directory inside it
+virsh="virsh -q -c qemu:///system"
+remove_pool() {
+  $virsh vol-list b2b-it-site 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-it-site >/dev/null || true
+  $virsh pool-destroy b2b-it-site >/dev/null 2>&1 || true
+  $virsh pool-undefine b2b-it-site >/dev/null 2>&1 || true
+}
+cleanup() {
+  if [ "${passed:-}" != yes ] && [ -f "$work/vars.yml" ]; then play "$dir/playbooks/destroy.yml" >/dev/null 2>&1 || true; fi
+  remove_pool
+  rm -rf "$work"
+}
+trap cleanup EXIT
 ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
 
 cat > "$work/vars.yml" <<EOD
@@ -47,12 +59,9 @@ echo "second run: changed=$changed in $((SECONDS - start)) s"
 [ "$changed" = 0 ] || { echo "FAIL: the second run of site.yml changed $changed things"; exit 1; }
 
 play "$dir/playbooks/destroy.yml"
-virsh="virsh -q -c qemu:///system"
 left=$( { $virsh list --all --name | grep -x it-site1 || true;
           $virsh net-list --all --name | grep -x b2b-it-site || true;
           $virsh vol-list b2b-it-site 2>/dev/null | awk '{print $1}' | grep -v '^debian-12' || true; } )
 [ -z "$left" ] || { echo "FAIL: destroy.yml left: $left"; exit 1; }
-# The pool keeps only the cached base image; remove it so the test leaves nothing behind.
-$virsh vol-list b2b-it-site | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-it-site >/dev/null
-$virsh pool-destroy b2b-it-site >/dev/null; $virsh pool-undefine b2b-it-site >/dev/null
+passed=yes   # the pool keeps only the cached base image; cleanup removes it with the pool
 echo "site_provision passed"

@@ -18,6 +18,21 @@ attributes:
     description: A second run with the same options changes nothing and reports C(changed=false).
 """
 
+    # For modules that support all three fully: extend with born2beroot.virt.attributes.full_support.
+    FULL_SUPPORT = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check mode and predicts exactly what a real run would change, without changing it.
+    support: full
+  diff_mode:
+    description: Returns what changed (or would change in check mode) as before/after text in diff mode.
+    support: full
+  idempotent:
+    description: A second run with the same options changes nothing and reports C(changed=false).
+    support: full
+"""
+
     # For *_info modules: read-only, so every attribute is fully supported.
     INFO_MODULE = r"""
 options: {}

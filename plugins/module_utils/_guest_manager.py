@@ -43,10 +43,9 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._guest_wait impor
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import (
     LibvirtError,
-    connect,
     error_message,
     libvirt,
-    require_libvirt,
+    run_module,
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._resource import Manager
 
@@ -378,20 +377,5 @@ class GuestManager(Manager):
 
 
 def run_guest_module(module, work, readonly=False):
-    """Open the connection, exit_json with ``work(conn)`` (a result dict), or fail_json with the
-    error (libvirt's own message for libvirt errors) and what GuestError says exists."""
-    require_libvirt(module)
-    conn = None
-    try:
-        conn = connect(module.params["uri"], readonly=readonly)
-        result = work(conn)
-    except GuestError as exc:
-        module.fail_json(msg=str(exc), **exc.facts)
-    except (SpecError, LibvirtError) as exc:
-        module.fail_json(msg=str(exc))
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg=error_message(exc))
-    finally:
-        if conn is not None:
-            conn.close()
-    module.exit_json(**result)
+    """Run ``work(conn)`` for guest and guest_info; GuestError also reports what exists."""
+    run_module(module, work, readonly=readonly, user_errors=(GuestError, SpecError))

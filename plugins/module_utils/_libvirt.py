@@ -55,3 +55,22 @@ def error_message(exc):
 def is_no_such(exc, *codes):
     """True when a libvirtError says the looked-up object does not exist."""
     return libvirt is not None and isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
+
+
+def run_module(module, work, readonly=False, user_errors=()):
+    """Connect to the module's ``uri``, exit_json with ``work(conn)`` (a result dict), or fail_json:
+    with the message (and any ``facts`` attribute) of LibvirtError and ``user_errors``, with
+    libvirt's own message for libvirt errors. The connection is closed either way."""
+    require_libvirt(module)
+    conn = None
+    try:
+        conn = connect(module.params["uri"], readonly=readonly)
+        result = work(conn)
+    except (LibvirtError,) + tuple(user_errors) as exc:
+        module.fail_json(msg=str(exc), **getattr(exc, "facts", {}))
+    except libvirt.libvirtError as exc:
+        module.fail_json(msg=error_message(exc))
+    finally:
+        if conn is not None:
+            conn.close()
+    module.exit_json(**result)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import (
     LibvirtError,
-    connect,
     error_message,
     is_no_such,
     libvirt,
-    require_libvirt,
+    run_module,
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._units import SizeError
 
@@ -58,19 +57,7 @@ class Manager:
 
 def run_manager(module, manager_class):
     """Connect to ``uri``, run the manager, exit_json with its result or fail_json with the error."""
-    require_libvirt(module)
-    conn = None
-    try:
-        conn = connect(module.params["uri"])
-        result = manager_class(module, conn).run()
-    except (LibvirtError, SizeError) as exc:
-        module.fail_json(msg=str(exc))
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg=error_message(exc))
-    finally:
-        if conn is not None:
-            conn.close()
-    module.exit_json(**result)
+    run_module(module, lambda conn: manager_class(module, conn).run(), user_errors=(SizeError,))
 
 
 def check_name(value, field):

@@ -197,8 +197,8 @@ options:
       - Data for cloud-init's NoCloud source. The module builds a seed ISO (volume id C(cidata)) in
         Python, stores it as volume C(<name>-seed.iso) in O(seed_pool) (mode 0600) and attaches it as
         a read-only virtio disk, not a SATA CD-ROM, because cloud kernels such as Debian's
-        C(linux-image-cloud-amd64) have no AHCI driver; cloud-init finds the C(cidata) label on any disk. The ISO is byte-for-byte
-        reproducible; it is uploaded again only when its content changes.
+        C(linux-image-cloud-amd64) have no AHCI driver; cloud-init finds the C(cidata) label on any disk.
+        The ISO is byte-for-byte reproducible; it is uploaded again only when its content changes.
       - Changing it on a running guest is reported in RV(restart_fields); cloud-init reads it at boot.
     type: dict
     suboptions:

@@ -77,14 +77,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - born2beroot.virt.connection
-  - born2beroot.virt.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - born2beroot.virt.attributes.full_support
 author:
   - born2beroot.virt contributors (@born2beroot)
 """

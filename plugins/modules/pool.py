@@ -66,14 +66,7 @@ notes:
     other users, the usual cause of QEMU's "Permission denied" on images in custom pools.
 extends_documentation_fragment:
   - born2beroot.virt.connection
-  - born2beroot.virt.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - born2beroot.virt.attributes.full_support
 author:
   - born2beroot.virt contributors (@born2beroot)
 """

@@ -94,14 +94,7 @@ notes:
     starts, so root-owned 0600 volumes work; O(owner)/O(group)/O(mode) are for hosts without it.
 extends_documentation_fragment:
   - born2beroot.virt.connection
-  - born2beroot.virt.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - born2beroot.virt.attributes.full_support
 author:
   - born2beroot.virt contributors (@born2beroot)
 """

@@ -26,6 +26,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._evaluate_host im
     getent_lines,
     list_dir,
     out,
+    read_from,
     read_text,
     run,
     which,
@@ -67,14 +68,27 @@ def inspect(p):
     plat, ex, login = p["platform"], p["expect"], p["login"]
     ev = {}
     release = parse.parse_shell_vars(read_text("/etc/os-release") or "")
-    ev["os"] = {"id": release.get("ID", ""), "name": release.get("NAME", ""), "version_id": release.get("VERSION_ID", ""), "pretty_name": release.get("PRETTY_NAME", "")}
+    ev["os"] = {
+        "id": release.get("ID", ""),
+        "name": release.get("NAME", ""),
+        "version_id": release.get("VERSION_ID", ""),
+        "pretty_name": release.get("PRETTY_NAME", ""),
+    }
     ev["packages"] = installed_packages(plat, list(plat["gui_packages"]) + ["sudo"])
-    ev["gui_processes"] = sorted({(read_text("/proc/%s/comm" % pid) or "").strip() for pid in os.listdir("/proc") if pid.isdigit()} & set(GUI_PROCESSES))
+    ev["gui_processes"] = sorted(
+        {(read_text("/proc/%s/comm" % pid) or "").strip() for pid in os.listdir("/proc") if pid.isdigit()}
+        & set(GUI_PROCESSES)
+    )
     ev["default_target"] = systemctl("get-default")
     rc, stdout, _err = run(["id", "-nG", login])
     ev["login"] = {"exists": rc == 0, "groups": stdout.split() if rc == 0 else []}
     running = socket.gethostname()
-    ev["hostname"] = {"running": running, "static": (read_text("/etc/hostname") or "").strip(), "resolves": out(["getent", "hosts", running]), "cloud_init": _cloud_init()}
+    ev["hostname"] = {
+        "running": running,
+        "static": (read_text("/etc/hostname") or "").strip(),
+        "resolves": out(["getent", "hosts", running]),
+        "cloud_init": _cloud_init(),
+    }
     rc, stdout, stderr = run(["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINT"])
     ev["lsblk"] = stdout if rc == 0 else ""
     ev["sudo"] = _sudo_inspect(ex)
@@ -87,11 +101,17 @@ def inspect(p):
         "chage": {account: out(["chage", "-l", account]) for account in (login, "root") if account},
     }
     conf_d = "/etc/security/pwquality.conf.d"
-    conf_files = ["/etc/security/pwquality.conf"] + [os.path.join(conf_d, n) for n in list_dir(conf_d) or [] if n.endswith(".conf")]
-    ev["pwquality"] = {"conf": [read_text(f) or "" for f in conf_files], "pam": read_text(plat["pam_password_file"]) or ""}
+    conf_files = ["/etc/security/pwquality.conf"] + [
+        os.path.join(conf_d, n) for n in list_dir(conf_d) or [] if n.endswith(".conf")
+    ]
+    ev["pwquality"] = {
+        "conf": [read_text(f) or "" for f in conf_files],
+        "pam": read_text(plat["pam_password_file"]) or "",
+    }
     ev["mac"] = _mac_inspect(plat)
     ev["monitoring"] = _monitoring_inspect(plat, ex)
-    ev["state"] = snapshot(p)
+    rules = parse.parse_ufw_added(ev["firewall"]["added"]) if plat["firewall"] == "ufw" else None
+    ev["state"] = snapshot(p, rules)
     return ev
 
 
@@ -106,7 +126,9 @@ def installed_packages(plat, names):
 def _cloud_init():
     if not (which("cloud-init") or os.path.isdir("/etc/cloud")):
         return {"installed": False}
-    files = ["/etc/cloud/cloud.cfg"] + ["/etc/cloud/cloud.cfg.d/" + n for n in list_dir("/etc/cloud/cloud.cfg.d") or [] if n.endswith(".cfg")]
+    files = ["/etc/cloud/cloud.cfg"] + [
+        "/etc/cloud/cloud.cfg.d/" + n for n in list_dir("/etc/cloud/cloud.cfg.d") or [] if n.endswith(".cfg")
+    ]
     return {"installed": True, "preserve_hostname": parse.cloud_init_preserve_hostname(read_text(f) for f in files)}
 
 
@@ -192,7 +214,9 @@ def _monitoring_inspect(plat, ex):
     rc, stdout, _err = run(["crontab", "-l", "-u", "root"])
     if rc == 0:
         crontabs.append({"source": "crontab of root", "text": stdout, "system": False})
-    for path in ["/etc/crontab"] + ["/etc/cron.d/" + n for n in list_dir("/etc/cron.d") or [] if parse.sudoers_dir_entry_ok(n)]:
+    for path in ["/etc/crontab"] + [
+        "/etc/cron.d/" + n for n in list_dir("/etc/cron.d") or [] if parse.sudoers_dir_entry_ok(n)
+    ]:
         content = read_text(path)
         if content is not None:
             crontabs.append({"source": path, "text": content, "system": True})
@@ -201,7 +225,10 @@ def _monitoring_inspect(plat, ex):
         "shebang": text.splitlines()[0] if text else "",
         "script_calls_wall": bool(re.search(r"\bwall\b", text)),
         "crontabs": crontabs,
-        "cron": {"active": systemctl("is-active", plat["cron_service"]), "enabled": systemctl("is-enabled", plat["cron_service"])},
+        "cron": {
+            "active": systemctl("is-active", plat["cron_service"]),
+            "enabled": systemctl("is-enabled", plat["cron_service"]),
+        },
         "nproc": os.cpu_count(),
     }
     if facts.get("exists"):
@@ -220,32 +247,36 @@ def firewall_rules(plat):
     rules = []
     for kind, extra in (("runtime", []), ("permanent", ["--permanent"])):
         listed = parse.parse_firewalld_list_all(out(["firewall-cmd"] + extra + ["--list-all"]))
-        rules += ["%s %s %s" % (kind, key, " ".join(listed.get(key, []))) for key in ("services", "ports", "rich rules")]
+        rules += [
+            "%s %s %s" % (kind, key, " ".join(listed.get(key, []))) for key in ("services", "ports", "rich rules")
+        ]
     return rules
 
 
-def port_rule_present(plat, port):
-    number = parse.normalize_port(port).split("/")[0]
-    return any(re.search(r"(^|\D)%s(\D|$)" % re.escape(number), rule) for rule in firewall_rules(plat))
+def port_rule_present(port, rules):
+    number = parse.normalize_port(port).split("/", maxsplit=1)[0]
+    return any(re.search(r"(^|\D)%s(\D|$)" % re.escape(number), rule) for rule in rules)
 
 
-def snapshot(p):
+def snapshot(p, rules=None):
+    """What the exercises may touch. ``rules``: the firewall rules when just read (ufw is slow to start)."""
     plat, ex = p["platform"], p["expect"]
     users, groups = getent_lines("passwd"), getent_lines("group")
+    rules = firewall_rules(plat) if rules is None else rules
     script = file_facts(ex["monitoring_script"])
     return {
         "users": users,
         "groups": groups,
         "hostname": socket.gethostname(),
         "etc_hostname": read_text("/etc/hostname"),
-        "firewall_rules": firewall_rules(plat),
+        "firewall_rules": rules,
         "cron_active": systemctl("is-active", plat["cron_service"]),
         "script": {"sha256": script.get("sha256"), "mode": script.get("mode")},
         "test_user_exists": p["test_user"] in _names(users),
         "test_user_group_exists": p["test_user"] in _names(groups),
         "test_group_exists": p["test_group"] in _names(groups),
         "test_home_exists": os.path.exists(os.path.join("/home", p["test_user"])),
-        "temp_port_present": port_rule_present(plat, p["temp_port"]),
+        "temp_port_present": port_rule_present(p["temp_port"], rules),
     }
 
 
@@ -255,7 +286,13 @@ def snapshot(p):
 def exercise(p, state, rng):
     """Every exercise in turn; one that raises is reported as an error and the next still runs."""
     ev = {}
-    for key, action in (("x_sudo", _x_sudo), ("x_user", _x_user), ("x_firewall", _x_firewall), ("x_cron", _x_cron), ("x_hostname", _x_hostname)):
+    for key, action in (
+        ("x_sudo", _x_sudo),
+        ("x_user", _x_user),
+        ("x_firewall", _x_firewall),
+        ("x_cron", _x_cron),
+        ("x_hostname", _x_hostname),
+    ):
         try:
             ev[key] = action(p, state, rng)
         except Exception as exc:  # noqa: BLE001 - reported as the check's evidence
@@ -267,19 +304,18 @@ def _x_sudo(p, state, rng):
     login, password = p["login"], p["user_password"]
     if run(["id", "-u", login])[0] != 0:
         return {"skipped": "user %s does not exist" % login}
-    as_login = ["su", "-", login, "-c"]
     result = {}
     # The right password first: with pam_faillock, the wrong ones below could lock the account.
     if password:
         logfile, iolog_dir = sudo_log_paths(p["expect"])
         size = os.path.getsize(logfile) if os.path.isfile(logfile) else 0
         io_before = count_files_named(iolog_dir, "log")
-        rc, transcript = converse(as_login + ["sudo -k printenv PATH"], [(SUDO_PROMPT, password)], timeout=60, settle=30)
-        added = read_text(logfile) or ""
+        steps = [(SUDO_PROMPT, password)]
+        rc, transcript = converse(["sudo", "-k", "printenv", "PATH"], steps, timeout=60, settle=30, user=login)
         result["success"] = {
             "rc": rc,
             "transcript": transcript,
-            "log_added": added[size:] if len(added) >= size else added,
+            "log_added": read_from(logfile, size),
             "io_before": io_before,
             "io_after": count_files_named(iolog_dir, "log"),
         }
@@ -287,9 +323,10 @@ def _x_sudo(p, state, rng):
         result["skipped"] = "no evaluate_user_password given"
     wrong = ["Nope-%d-%06d" % (n, rng.randrange(10**6)) for n in range(10)]
     locks_before = _faillock_entries(login)
-    rc, stdout, stderr = run(as_login + ["sudo -S -k true"], stdin=wrong[0] + "\n")
+    rc, stdout, stderr = run(["su", "-", login, "-c", "sudo -S -k true"], stdin=wrong[0] + "\n")
     result["notty"] = {"rc": rc, "output": (stdout + stderr).replace(wrong[0], "***")}
-    rc, transcript = converse(as_login + ["sudo -k true"], [(SUDO_PROMPT, w) for w in wrong], timeout=60, settle=10)
+    steps = [(SUDO_PROMPT, w) for w in wrong]
+    rc, transcript = converse(["sudo", "-k", "true"], steps, timeout=60, settle=10, user=login)
     result["wrong"] = {"rc": rc, "transcript": transcript}
     if locks_before == 0 and _faillock_entries(login) > 0:
         run(["faillock", "--user", login, "--reset"])
@@ -305,7 +342,9 @@ def _faillock_entries(login):
 
 def _x_user(p, state, rng):
     user, group = p["test_user"], p["test_group"]
-    if any(state.get(k) for k in ("test_user_exists", "test_user_group_exists", "test_group_exists", "test_home_exists")):
+    if any(
+        state.get(k) for k in ("test_user_exists", "test_user_group_exists", "test_group_exists", "test_home_exists")
+    ):
         return {"skipped": "user %s, its group or home, or group %s existed before: left alone" % (user, group)}
     policy = p["expect"]["pwquality"]
     result, made_user, made_group = {}, False, False
@@ -330,18 +369,20 @@ def _x_user(p, state, rng):
         for rule, weak in weak_variants(good, policy, user, rng):
             secrets.append(weak)
             rc, stdout, stderr = run(["chpasswd"], stdin="%s:%s\n" % (user, weak))
-            result["rules"].append({"rule": rule, "length": len(weak), "rc": rc, "output": _mask(stdout + stderr, secrets)})
+            result["rules"].append(
+                {"rule": rule, "length": len(weak), "rc": rc, "output": _mask(stdout + stderr, secrets)}
+            )
         if int(policy.get("difok", 0)) > 1:
             run(["chpasswd"], stdin="%s:%s\n" % (user, good))
             run(["chage", "-m", "0", user])  # the policy's minimum age would forbid the change
             similar = similar_password(good, rng)
             steps = [(CURRENT_PROMPT, good), (NEW_PROMPT, similar), (RETYPE_PROMPT, similar)]
-            rc, transcript = converse(["su", "-", user, "-c", "passwd"], steps, timeout=30, settle=5, stop=PASSWD_END)
+            rc, transcript = converse(["passwd"], steps, timeout=30, settle=5, stop=PASSWD_END, user=user)
             result["difok"] = {"rc": rc, "transcript": transcript}
             current = similar if "updated successfully" in transcript else good
             other = make_password(rng, policy, user, avoid=current)
             steps = [(CURRENT_PROMPT, current), (NEW_PROMPT, other), (RETYPE_PROMPT, other)]
-            rc, transcript = converse(["su", "-", user, "-c", "passwd"], steps, timeout=30, settle=5, stop=PASSWD_END)
+            rc, transcript = converse(["passwd"], steps, timeout=30, settle=5, stop=PASSWD_END, user=user)
             result["changed"] = {"rc": rc, "transcript": transcript}
     finally:
         if made_user:
@@ -352,7 +393,9 @@ def _x_user(p, state, rng):
         if made_user and user in groups and not state.get("test_user_group_exists"):
             run(["groupdel", user])  # the user's own group, where userdel leaves it
         names, groups = _names(getent_lines("passwd")), _names(getent_lines("group"))
-        result["removed"] = not ({user} & names or {user, group} & groups or os.path.exists(os.path.join("/home", user)))
+        result["removed"] = not (
+            {user} & names or {user, group} & groups or os.path.exists(os.path.join("/home", user))
+        )
     return result
 
 
@@ -367,11 +410,17 @@ def _firewalld_has(port):
 def _x_firewall(p, state, rng):
     plat, port = p["platform"], parse.normalize_port(p["temp_port"])
     if state.get("temp_port_present"):
-        return {"skipped": "the firewall already has a rule for %s: left alone (choose evaluate_firewall_test_port)" % port}
+        return {
+            "skipped": "the firewall already has a rule for %s: left alone (choose evaluate_firewall_test_port)" % port
+        }
     if plat["firewall"] == "ufw":
         add, delete, has = ["ufw", "allow", port], ["ufw", "delete", "allow", port], _ufw_has
     else:  # runtime only: the permanent configuration is never touched
-        add, delete, has = ["firewall-cmd", "--add-port=" + port], ["firewall-cmd", "--remove-port=" + port], _firewalld_has
+        add, delete, has = (
+            ["firewall-cmd", "--add-port=" + port],
+            ["firewall-cmd", "--remove-port=" + port],
+            _firewalld_has,
+        )
     result = {"port": port}
     try:
         rc, stdout, stderr = run(add)
@@ -379,7 +428,7 @@ def _x_firewall(p, state, rng):
         rc, stdout, stderr = run(delete)
         result.update(delete_rc=rc, delete_out=stdout + stderr, listed_after_delete=has(port))
     finally:
-        if has(port):
+        if result.get("listed_after_delete") is not False and has(port):
             run(delete)
     return result
 
@@ -404,7 +453,9 @@ def _x_cron(p, state, rng):
 
 def set_hostname(name):
     """hostnamectl (static and transient names), else /etc/hostname and hostname(1)."""
-    rc, _out, err = run(["hostnamectl", "--static", "--transient", "set-hostname", name]) if which("hostnamectl") else (127, "", "")
+    rc, _out, err = (
+        run(["hostnamectl", "--static", "--transient", "set-hostname", name]) if which("hostnamectl") else (127, "", "")
+    )
     if rc != 0:
         with open("/etc/hostname", "w") as handle:
             handle.write(name + "\n")
@@ -426,7 +477,9 @@ def _x_hostname(p, state, rng):
     result = {"temp": temp, "original": original, "kept_for_reboot": bool(p["keep_hostname"])}
     try:
         rc, err = set_hostname(temp)
-        result.update(rc=rc, error_text=err, running=socket.gethostname(), static=(read_text("/etc/hostname") or "").strip())
+        result.update(
+            rc=rc, error_text=err, running=socket.gethostname(), static=(read_text("/etc/hostname") or "").strip()
+        )
     finally:
         if not p["keep_hostname"]:
             result["restored"] = restore_hostname(original, state.get("etc_hostname"))
@@ -450,15 +503,21 @@ def restore(p, state):
             run(["groupdel", name])
             actions.append("removed group %s" % name)
     home = os.path.join("/home", p["test_user"])
-    if os.path.isdir(home) and not state.get("test_home_exists") and p["test_user"] not in _names(getent_lines("passwd")):
+    if (
+        os.path.isdir(home)
+        and not state.get("test_home_exists")
+        and p["test_user"] not in _names(getent_lines("passwd"))
+    ):
         shutil.rmtree(home, ignore_errors=True)
         actions.append("removed %s" % home)
     if socket.gethostname() != state["hostname"] or read_text("/etc/hostname") != state.get("etc_hostname"):
         result["hostname_restored"] = restore_hostname(state["hostname"], state.get("etc_hostname"))
         actions.append("hostname back to %s" % state["hostname"])
     port = parse.normalize_port(p["temp_port"])
-    if not state.get("temp_port_present") and port_rule_present(plat, port):
-        run(["ufw", "delete", "allow", port] if plat["firewall"] == "ufw" else ["firewall-cmd", "--remove-port=" + port])
+    if not state.get("temp_port_present") and port_rule_present(port, firewall_rules(plat)):
+        run(
+            ["ufw", "delete", "allow", port] if plat["firewall"] == "ufw" else ["firewall-cmd", "--remove-port=" + port]
+        )
         actions.append("deleted the firewall rule for %s" % port)
     if state.get("cron_active") == "active" and systemctl("is-active", plat["cron_service"]) != "active":
         run(["systemctl", "start", plat["cron_service"]])

@@ -9,9 +9,11 @@ terminal (sudo with requiretty and passwd need one) and answers its prompts, lik
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pty
+import pwd
 import re
 import select
 import shutil
@@ -44,12 +46,12 @@ def run(argv, stdin=None, timeout=60, env=None):
         proc = subprocess.run(
             argv,
             input=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             env=environ,
             timeout=timeout,
-            universal_newlines=True,
+            text=True,
             errors="replace",
+            check=False,
         )
     except FileNotFoundError as exc:
         return 127, "", str(exc)
@@ -70,8 +72,11 @@ def out(argv, **kwargs):
     return stdout.strip() if rc == 0 else ""
 
 
-def converse(argv, steps, timeout=30, settle=2.0, stop=None, env=None):
+def converse(argv, steps, timeout=30, settle=2.0, stop=None, env=None, user=None):
     """Run argv on a new terminal, answering prompts in order; return (rc, transcript).
+
+    ``user``: run as that account (with its groups, HOME and directory), as after a login; not
+    through ``su -c``, which detaches the command from the terminal.
 
     ``steps``: [(regex, reply)]; each reply is typed once its regex matches what the program wrote
     since the previous reply. After the last step the program gets ``settle`` seconds to finish.
@@ -79,9 +84,18 @@ def converse(argv, steps, timeout=30, settle=2.0, stop=None, env=None):
     is masked as ``***`` in the transcript. rc is None when the program had to be killed.
     """
     environ = _environ(env)
+    account = pwd.getpwnam(user) if user else None
+    if account:
+        environ.update(HOME=account.pw_dir, USER=user, LOGNAME=user, SHELL=account.pw_shell)
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
+            if account:
+                os.initgroups(user, account.pw_gid)
+                os.setgid(account.pw_gid)
+                os.setuid(account.pw_uid)
+                with contextlib.suppress(OSError):
+                    os.chdir(account.pw_dir)
             os.execvpe(argv[0], argv, environ)
         finally:
             os._exit(127)
@@ -126,19 +140,15 @@ def converse(argv, steps, timeout=30, settle=2.0, stop=None, env=None):
 
 def _finish(pid, fd):
     """Hang up the terminal, then reap the program (killing its process group if it lingers)."""
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
-    for _ in range(30):
+    for _attempt in range(30):
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
     os.waitpid(pid, 0)
     return None
 
@@ -150,6 +160,17 @@ def read_text(path, limit=1 << 20):
             return handle.read(limit).decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def read_from(path, offset, limit=1 << 16):
+    """What a file holds after ``offset`` (all of it when it is now shorter: it was rotated), or ''."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(offset if handle.tell() >= offset else 0)
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def list_dir(path):

@@ -96,7 +96,9 @@ def parse_ss_listening(text):
             continue
         address, port = local.rsplit(":", 1)
         process = re.search(r'users:\(\("([^"]+)"', line)
-        sockets.append({"address": address.strip("[]"), "port": int(port), "process": process.group(1) if process else ""})
+        sockets.append(
+            {"address": address.strip("[]"), "port": int(port), "process": process.group(1) if process else ""}
+        )
     return sockets
 
 
@@ -150,7 +152,7 @@ def parse_firewalld_list_all(text):
     """``firewall-cmd --list-all`` -> {'services': [...], 'ports': [...], ...} for the listed keys."""
     found = {}
     for line in (text or "").splitlines():
-        match = re.match(r"^\s+([a-z-]+):\s*(.*)$", line)
+        match = re.match(r"^\s+([a-z][a-z -]*):\s*(.*)$", line)
         if match:
             found[match.group(1)] = match.group(2).split()
     return found
@@ -255,7 +257,17 @@ def parse_sudoers_defaults(text, path="sudoers"):
                 op, value = ("off" if len(bangs) % 2 else "on"), None
             else:
                 value = _unquote(value)
-            items.append({"kind": "default", "scope": scope, "name": name, "op": op, "value": value, "path": path, "line": number})
+            items.append(
+                {
+                    "kind": "default",
+                    "scope": scope,
+                    "name": name,
+                    "op": op,
+                    "value": value,
+                    "path": path,
+                    "line": number,
+                }
+            )
     return items
 
 
@@ -484,7 +496,7 @@ def cron_field_values(field, low, high):
 
 # field -> (label pattern, value pattern). Labels as the subject prints them, spacing and case free.
 MONITORING_FIELDS = (
-    ("architecture", r"arch(itecture)?", r"\S.*\d+\.\d+"),
+    ("architecture", r"arch(itecture)?", r"\S.*\d+\.\d+.*"),
     ("cpu_physical", r"cpu\s*physical", r"\d+"),
     ("vcpu", r"v\s*cpu", r"\d+"),
     ("memory", r"memory\s*usage", r"\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*\w*\s*\(\s*\d+(\.\d+)?\s*%\s*\)"),
@@ -525,7 +537,8 @@ def parse_monitoring(text):
 
 
 def parse_installed(text, manager, names):
-    """{name: installed} from ``dpkg-query -W -f '${Package}\\t${Status}\\n' NAMES`` or ``rpm -q --qf '%{NAME}\\n' NAMES``."""
+    """{name: installed}, from the output of ``dpkg-query -W -f '${Package}\\t${Status}\\n' NAMES``
+    or of ``rpm -q --qf '%{NAME}\\n' NAMES``."""
     installed = set()
     for line in (text or "").splitlines():
         if manager == "dpkg":

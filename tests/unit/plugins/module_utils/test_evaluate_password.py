@@ -32,7 +32,7 @@ def test_each_weak_variant_breaks_only_its_rule(seed):
     rng = random.Random(seed)
     good = pw.make_password(rng, BASELINE, "evaluator")
     variants = pw.weak_variants(good, BASELINE, "evaluator", rng)
-    assert [rule for rule, _ in variants] == ["minlen", "ucredit", "lcredit", "dcredit", "maxrepeat", "usercheck"]
+    assert [rule for rule, _weak in variants] == ["minlen", "ucredit", "lcredit", "dcredit", "maxrepeat", "usercheck"]
     for rule, weak in variants:
         assert pw.problems(weak, BASELINE, "evaluator") == [rule], (rule, weak)
 
@@ -57,7 +57,7 @@ def test_positive_credits_count_towards_the_length():
 def test_a_policy_without_rules_gives_no_variants_but_minlen():
     rng = random.Random(1)
     good = pw.make_password(rng, {"minlen": 8, "usercheck": 0}, "bob")
-    assert [rule for rule, _ in pw.weak_variants(good, {"minlen": 8, "usercheck": 0}, "bob", rng)] == ["minlen"]
+    assert [rule for rule, _weak in pw.weak_variants(good, {"minlen": 8, "usercheck": 0}, "bob", rng)] == ["minlen"]
 
 
 def test_other_characters_are_used_only_when_required():

@@ -9,7 +9,7 @@ COLLECTIONS_ROOT := $(CURDIR)/.collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
 export ANSIBLE_COLLECTIONS_ROOT := $(COLLECTIONS_ROOT)
 
-.PHONY: help venv collection-link lab-deps lab-start lab-stop lab-image demo test lint sanity unit integration molecule compat clean
+.PHONY: test-all help venv collection-link lab-deps lab-start lab-stop lab-image demo test lint sanity unit integration molecule compat clean
 
 help:
 	@echo "make demo   # set up everything and run the main job (site.yml) in the lab"
@@ -31,6 +31,10 @@ collection-link:
 
 test: venv
 	scripts/run-tests
+
+# Also the scenarios too slow for CI (see molecule/*/skip-reason).
+test-all: venv
+	B2B_SLOW_SCENARIOS=1 scripts/run-tests
 
 demo: venv
 	scripts/demo

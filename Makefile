@@ -9,7 +9,7 @@ COLLECTIONS_ROOT := $(CURDIR)/.collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
 export ANSIBLE_COLLECTIONS_ROOT := $(COLLECTIONS_ROOT)
 
-.PHONY: test-all help venv collection-link lab-deps lab-start lab-stop lab-image demo test lint sanity unit integration molecule compat clean
+.PHONY: demo-destroy test-all help venv collection-link lab-deps lab-start lab-stop lab-image demo test lint sanity unit integration molecule compat clean
 
 help:
 	@echo "make demo   # set up everything and run the main job (site.yml) in the lab"
@@ -38,6 +38,9 @@ test-all: venv
 
 demo: venv
 	scripts/demo
+
+demo-destroy: venv
+	scripts/demo destroy
 
 lint: venv
 	scripts/run-tests lint

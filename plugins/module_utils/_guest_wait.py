@@ -88,13 +88,18 @@ def pick_ip(addresses, macs=None):
     return None
 
 
-def port_answers(host, port, banner=None, timeout=CONNECT_TIMEOUT):
-    """True when a TCP connection to host:port succeeds (and, with ``banner``, starts with it)."""
+def port_answers(host, port, banner=None, timeout=CONNECT_TIMEOUT, banner_timeout=None):
+    """True when a TCP connection to host:port succeeds (and, with ``banner``, starts with it).
+
+    ``banner_timeout`` (default ``timeout``) is how long a connected socket may take to greet:
+    sshd on a guest still booting (or emulated) can take seconds, and giving up on it only
+    starts the same wait again on a new connection.
+    """
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             if banner is None:
                 return True
-            sock.settimeout(timeout)
+            sock.settimeout(timeout if banner_timeout is None else banner_timeout)
             return sock.recv(len(banner)).startswith(banner)
     except OSError:
         return False
@@ -126,7 +131,7 @@ def wait_ready(
         addresses = guest_addresses(dom, sources)
     ip = pick_ip(addresses, macs)
     if wait_for == "ssh":
-        while not port_answers(ip, port, banner=b"SSH-"):
+        while not port_answers(ip, port, banner=b"SSH-", banner_timeout=max(CONNECT_TIMEOUT, deadline - clock())):
             if clock() >= deadline:
                 raise WaitTimeout(
                     "address %s found, but no SSH server answered on port %s within %ss" % (ip, port, timeout)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 
 import pytest
 
@@ -37,11 +39,18 @@ def test_pick_ip_prefers_ipv4_on_the_guests_own_nics():
 
 @pytest.fixture
 def server():
-    """A TCP server on 127.0.0.1 that greets like sshd (or not, with greeting=b'')."""
+    """A TCP server on 127.0.0.1 that greets like sshd (or not, with text b''), ``delay`` seconds
+    after each connection."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
-    greeting = {"text": b"SSH-2.0-OpenSSH_9.2\r\n"}
+    greeting = {"text": b"SSH-2.0-OpenSSH_9.2\r\n", "delay": 0}
+
+    def greet(conn):
+        with conn:
+            time.sleep(greeting["delay"])
+            with contextlib.suppress(OSError):
+                conn.sendall(greeting["text"])
 
     def serve():
         while True:
@@ -49,8 +58,7 @@ def server():
                 conn = listener.accept()[0]
             except OSError:
                 return
-            with conn:
-                conn.sendall(greeting["text"])
+            threading.Thread(target=greet, args=(conn,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     yield listener.getsockname()[1], greeting
@@ -116,6 +124,17 @@ def test_wait_for_ssh_needs_the_banner_at_the_address(test_conn, server, monkeyp
     with pytest.raises(gw.WaitTimeout) as err:
         gw.wait_ready(dom, "ssh", timeout=2, port=port, clock=lambda: next(ticks), sleep=lambda _s: None)
     assert "address 127.0.0.1 found, but no SSH server answered on port %d" % port in str(err.value)
+
+
+def test_wait_for_ssh_waits_for_a_slow_banner_instead_of_reconnecting(test_conn, server, monkeypatch):
+    """sshd on a booting TCG guest greets each new connection after more than CONNECT_TIMEOUT:
+    a wait that drops the connection after CONNECT_TIMEOUT and reconnects never sees a banner."""
+    port, greeting = server
+    greeting["delay"] = gw.CONNECT_TIMEOUT + 0.5
+    monkeypatch.setattr(
+        gw, "addresses_from", lambda _r, source: [dict(mac=None, address="127.0.0.1", family="ipv4", source=source)]
+    )
+    assert gw.wait_ready(define(test_conn), "ssh", timeout=3 * greeting["delay"], port=port)[1] == "127.0.0.1"
 
 
 class PerSourceDomain:

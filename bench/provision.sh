@@ -46,7 +46,7 @@ trap cleanup EXIT
 
 bench_boot() {
   # Pool, network and disk from site.yml with no guest, then the guest by hand with the same XML.
-  vars; play playbooks/site.yml
+  vars; play playbooks/site.yml --tags provision
   $virsh vol-create-as b2b-bench bootbench.qcow2 8G --format qcow2 --backing-vol debian-12.qcow2 --backing-vol-format qcow2 >/dev/null
   vars bootbench
   local start=$EPOCHREALTIME ip=""
@@ -70,18 +70,18 @@ EOF
 
 bench_site() {
   vars bench1
-  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $(seconds play playbooks/site.yml) s"
-  echo "site: rerun on the running guest: $(seconds play playbooks/site.yml) s"
+  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $(seconds play playbooks/site.yml --tags provision) s"
+  echo "site: rerun on the running guest: $(seconds play playbooks/site.yml --tags provision) s"
   play playbooks/destroy.yml
 }
 
 bench_parallel() {
   vars bench1 bench2
-  echo "parallel: two guests in one site.yml run: $(seconds play playbooks/site.yml) s"
+  echo "parallel: two guests in one site.yml run: $(seconds play playbooks/site.yml --tags provision) s"
   play playbooks/destroy.yml
   local total=0 t
   for g in bench1 bench2; do
-    vars "$g"; t=$(seconds play playbooks/site.yml); total=$(echo "$total + $t" | bc); play playbooks/destroy.yml
+    vars "$g"; t=$(seconds play playbooks/site.yml --tags provision); total=$(echo "$total + $t" | bc); play playbooks/destroy.yml
   done
   echo "parallel: the same two guests one site.yml run after the other: $total s"
 }

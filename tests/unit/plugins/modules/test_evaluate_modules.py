@@ -3,11 +3,13 @@ server, evaluate_probe reads this machine (never changes it) and refuses to exer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import sys
 import threading
+import time
 
 import pytest
 
@@ -61,12 +63,18 @@ def test_raw_evidence_only_on_request_and_no_dest_no_files(run, tmp_path):
     assert run(evaluate_report, dict(evidence=good_evidence(), expect=EXPECT, host="h"))["files"] == []
 
 
-@pytest.fixture
-def fake_sshd():
-    """A TCP server on a free local port that greets like sshd and closes: logins fail there."""
+def start_fake_sshd(delay=0.0):
+    """A TCP server on a free local port that greets like sshd (after ``delay`` seconds) and closes:
+    logins fail there. Returns (port, server socket)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
+
+    def greet(conn):
+        with conn:
+            time.sleep(delay)
+            with contextlib.suppress(OSError):
+                conn.sendall(b"SSH-2.0-FakeSSH_1.0\r\n")
 
     def serve():
         while True:
@@ -74,11 +82,16 @@ def fake_sshd():
                 conn, _addr = server.accept()
             except OSError:
                 return
-            conn.sendall(b"SSH-2.0-FakeSSH_1.0\r\n")
-            conn.close()
+            threading.Thread(target=greet, args=(conn,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
-    yield server.getsockname()[1]
+    return server.getsockname()[1], server
+
+
+@pytest.fixture
+def fake_sshd():
+    port, server = start_fake_sshd()
+    yield port
     server.close()
 
 
@@ -109,6 +122,17 @@ def test_ssh_reads_banners_and_reports_refused_logins(run, fake_sshd, tmp_path):
     assert [a["method"] for a in result["evidence"]["user"]] == ["password", "key"]
     assert not any(a["accepted"] for a in result["evidence"]["user"] + result["evidence"]["root"])
     assert "pw1" not in json.dumps(result) and "pw2" not in json.dumps(result)
+
+
+def test_ssh_waits_the_whole_timeout_for_a_late_banner(run, monkeypatch):
+    """A loaded emulated guest accepts at once but greets late; only connecting is capped short."""
+    monkeypatch.setattr(evaluate_ssh, "CONNECT_TIMEOUT", 0.5)
+    port, server = start_fake_sshd(delay=1.0)
+    try:
+        result = run(evaluate_ssh, dict(host="127.0.0.1", port=port, closed_ports=[], login="marvin", timeout=5))
+    finally:
+        server.close()
+    assert result["evidence"]["ports"][str(port)]["banner"] == "SSH-2.0-FakeSSH_1.0"
 
 
 def test_ssh_without_credentials_tries_no_login(run, fake_sshd):

@@ -321,10 +321,10 @@ class GuestManager(Manager):
         macs = [n["mac"] for n in gx.parse_domain(self._inactive_root())["interfaces"]]
         if self.check_mode or state not in ("running", "restarted") or params["wait_for"] == "none":
             addresses = guest_addresses(self.dom, sources) if self.dom.isActive() else []
-            ip = pick_ip(addresses, macs)
+            ip, port = pick_ip(addresses, macs), params["wait_port"][0]
         else:
             try:
-                addresses, ip = wait_ready(
+                addresses, ip, port = wait_ready(
                     self.dom, params["wait_for"], params["wait_timeout"], sources, params["wait_port"], macs
                 )
             except WaitTimeout as exc:
@@ -336,7 +336,7 @@ class GuestManager(Manager):
                 ) from exc
         self.facts.update(addresses=addresses, ip=ip)
         if ip:
-            config = dict(instance=self.name, address=ip, port=params["wait_port"], user=params["ssh_user"])
+            config = dict(instance=self.name, address=ip, port=port, user=params["ssh_user"])
             if params.get("ssh_identity_file"):
                 config["identity_file"] = params["ssh_identity_file"]
             self.facts["instance_config"] = config

@@ -5,8 +5,8 @@
 
 ``guest_addresses`` asks libvirt for a running guest's addresses, trying the sources in
 order (DHCP lease, guest agent, ARP by default) and keeping the first with an IPv4 address.
-``wait_ready`` polls until the guest has an address and, for ``ssh``, until the TCP port
-answers with an SSH banner. Both are what roles and Molecule create playbooks rely on
+``wait_ready`` polls until the guest has an address and, for ``ssh``, until one of the TCP
+ports answers with an SSH banner. Both are what roles and Molecule create playbooks rely on
 through the guest module's ``wait_for`` option.
 """
 
@@ -110,31 +110,37 @@ def wait_ready(
     wait_for,
     timeout,
     sources=("lease", "agent", "arp"),
-    port=22,
+    ports=(22,),
     macs=None,
     clock=time.monotonic,
     sleep=time.sleep,
 ):
-    """Wait until the guest is ready; return (addresses, ip). ``wait_for``: none, ip or ssh.
+    """Wait until the guest is ready; return (addresses, ip, port). ``wait_for``: none, ip or ssh.
 
-    ``none`` returns whatever addresses libvirt reports right now without waiting.
-    Raise WaitTimeout after ``timeout`` seconds, saying what was reached.
+    ``ports`` are tried in order (a guest whose SSH port a role moved answers on a later one);
+    ``port`` is the one that answered, else the first. ``none`` returns whatever addresses
+    libvirt reports right now without waiting. Raise WaitTimeout after ``timeout`` seconds,
+    saying what was reached.
     """
     deadline = clock() + timeout
     addresses = guest_addresses(dom, sources)
     if wait_for == "none":
-        return addresses, pick_ip(addresses, macs)
+        return addresses, pick_ip(addresses, macs), ports[0]
     while not pick_ip(addresses, macs):
         if clock() >= deadline:
             raise WaitTimeout("no IP address reported by %s within %ss" % (", ".join(sources), timeout))
         sleep(POLL_INTERVAL)
         addresses = guest_addresses(dom, sources)
     ip = pick_ip(addresses, macs)
-    if wait_for == "ssh":
-        while not port_answers(ip, port, banner=b"SSH-", banner_timeout=max(CONNECT_TIMEOUT, deadline - clock())):
-            if clock() >= deadline:
-                raise WaitTimeout(
-                    "address %s found, but no SSH server answered on port %s within %ss" % (ip, port, timeout)
-                )
-            sleep(POLL_INTERVAL)
-    return addresses, ip
+    if wait_for != "ssh":
+        return addresses, ip, ports[0]
+    while True:
+        for port in ports:
+            if port_answers(ip, port, banner=b"SSH-", banner_timeout=max(CONNECT_TIMEOUT, deadline - clock())):
+                return addresses, ip, port
+        if clock() >= deadline:
+            raise WaitTimeout(
+                "address %s found, but no SSH server answered on port %s within %ss"
+                % (ip, " or ".join(map(str, ports)), timeout)
+            )
+        sleep(POLL_INTERVAL)

@@ -275,7 +275,7 @@ options:
   wait_for:
     description:
       - With O(state=running) or V(restarted), wait until the guest has an IP address (V(ip)) or
-        until an SSH server answers on O(wait_port) at that address (V(ssh)).
+        until an SSH server answers on one of O(wait_port) at that address (V(ssh)).
       - The TCP check runs from the host that runs the module.
     type: str
     choices: [none, ip, ssh]
@@ -285,9 +285,13 @@ options:
     type: int
     default: 300
   wait_port:
-    description: TCP port of the SSH check, also returned in RV(instance_config).
-    type: int
-    default: 22
+    description:
+      - TCP ports of the SSH check, tried in order; the guest is ready when any of them answers. List
+        the port a role moves SSH to after the first (V([22, 4242])) so that a rerun finds the guest.
+      - The port that answered (else the first) is returned in RV(instance_config).
+    type: list
+    elements: int
+    default: [22]
   address_sources:
     description:
       - Where to look for the guest's addresses, in order; the first source reporting an address wins.
@@ -541,7 +545,7 @@ ARGUMENT_SPEC = dict(
     remove_storage=dict(type="bool", default=False),
     wait_for=dict(type="str", default="none", choices=["none", "ip", "ssh"]),
     wait_timeout=dict(type="int", default=300),
-    wait_port=dict(type="int", default=22),
+    wait_port=dict(type="list", elements="int", default=[22]),
     address_sources=dict(
         type="list", elements="str", default=["lease", "agent", "arp"], choices=["lease", "agent", "arp"]
     ),

@@ -92,12 +92,12 @@ def define(conn, nic=True):
 
 
 def test_wait_for_ip_returns_the_lease(test_conn):
-    addresses, ip = gw.wait_ready(define(test_conn), "ip", timeout=5)
+    addresses, ip, _port = gw.wait_ready(define(test_conn), "ip", timeout=5)
     assert ip == addresses[0]["address"] and addresses[0]["source"] == "lease"
 
 
 def test_source_order_is_respected(test_conn):
-    addresses, _ip = gw.wait_ready(define(test_conn), "none", timeout=0, sources=("arp", "lease"))
+    addresses, _ip, _port = gw.wait_ready(define(test_conn), "none", timeout=0, sources=("arp", "lease"))
     assert addresses[0]["source"] == "arp"
 
 
@@ -118,12 +118,30 @@ def test_wait_for_ssh_needs_the_banner_at_the_address(test_conn, server, monkeyp
             dict(interface="lo", mac=None, address="127.0.0.1", prefix=8, family="ipv4", source=source)
         ],
     )
-    assert gw.wait_ready(dom, "ssh", timeout=5, port=port)[1] == "127.0.0.1"
+    assert gw.wait_ready(dom, "ssh", timeout=5, ports=[port])[1:] == ("127.0.0.1", port)
     greeting["text"] = b""
     ticks = iter(range(100))
     with pytest.raises(gw.WaitTimeout) as err:
-        gw.wait_ready(dom, "ssh", timeout=2, port=port, clock=lambda: next(ticks), sleep=lambda _s: None)
+        gw.wait_ready(dom, "ssh", timeout=2, ports=[port], clock=lambda: next(ticks), sleep=lambda _s: None)
     assert "address 127.0.0.1 found, but no SSH server answered on port %d" % port in str(err.value)
+
+
+def test_wait_for_ssh_returns_the_port_that_answered(test_conn, server, monkeypatch):
+    """A bootstrapped guest answers on its new port only; a rerun lists both."""
+    port, _greeting = server
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed = unused.getsockname()[1]
+    monkeypatch.setattr(
+        gw, "addresses_from", lambda _r, source: [dict(mac=None, address="127.0.0.1", family="ipv4", source=source)]
+    )
+    dom = define(test_conn)
+    assert gw.wait_ready(dom, "ssh", timeout=5, ports=[closed, port])[2] == port
+    assert gw.wait_ready(dom, "ip", timeout=5, ports=[closed, port])[2] == closed
+    ticks = iter(range(100))
+    with pytest.raises(gw.WaitTimeout) as err:
+        gw.wait_ready(dom, "ssh", timeout=2, ports=[closed], clock=lambda: next(ticks), sleep=lambda _s: None)
+    assert "no SSH server answered on port %d within 2s" % closed in str(err.value)
 
 
 def test_wait_for_ssh_waits_for_a_slow_banner_instead_of_reconnecting(test_conn, server, monkeypatch):
@@ -134,7 +152,7 @@ def test_wait_for_ssh_waits_for_a_slow_banner_instead_of_reconnecting(test_conn,
     monkeypatch.setattr(
         gw, "addresses_from", lambda _r, source: [dict(mac=None, address="127.0.0.1", family="ipv4", source=source)]
     )
-    assert gw.wait_ready(define(test_conn), "ssh", timeout=3 * greeting["delay"], port=port)[1] == "127.0.0.1"
+    assert gw.wait_ready(define(test_conn), "ssh", timeout=3 * greeting["delay"], ports=[port])[1] == "127.0.0.1"
 
 
 class PerSourceDomain:

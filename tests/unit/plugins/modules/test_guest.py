@@ -234,7 +234,9 @@ def test_failed_start_of_a_new_guest_leaves_nothing(run, test_conn, monkeypatch)
 
 
 def test_wait_for_ip_returns_instance_config(run, test_conn):
-    result = run(guest, args(state="running", wait_for="ip", ssh_user="marvin", wait_port=4242, ssh_identity_file="/k"))
+    result = run(
+        guest, args(state="running", wait_for="ip", ssh_user="marvin", wait_port=[4242, 22], ssh_identity_file="/k")
+    )
     assert result["ip"] == result["addresses"][0]["address"]
     assert result["instance_config"] == dict(
         instance="g1", address=result["ip"], port=4242, user="marvin", identity_file="/k"

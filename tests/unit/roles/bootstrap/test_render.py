@@ -93,6 +93,8 @@ def test_rocky_variables(redhat):
         "selinux-policy-targeted",
         "cronie",
     ]
+    assert redhat.var("__bootstrap_package_manager") == "dnf"
+    assert redhat.var("__bootstrap_pam_tool") == "authselect"
     assert redhat.var("__bootstrap_sshd_service") == "sshd"
     assert redhat.var("__bootstrap_cron_service") == "crond"
     assert redhat.var("__bootstrap_pam_password_file") == "/etc/pam.d/system-auth"
@@ -113,6 +115,8 @@ def test_debian_variables(debian):
         "cron",
     ]
     assert debian.var("__bootstrap_firewall_preopen_argv") == ["ufw", "allow", "4242/tcp"]
+    assert debian.var("__bootstrap_package_manager") == "apt"
+    assert debian.var("__bootstrap_pam_tool") == "pam-auth-update"
     assert debian.var("__bootstrap_sshd_service") == "ssh"
     assert debian.var("__bootstrap_pam_password_file") == "/etc/pam.d/common-password"
 

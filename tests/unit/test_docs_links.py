@@ -76,7 +76,7 @@ def broken_links(path, root=ROOT):
     for number, target in links(text):
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # http:, https:, mailto:, ...
             continue
-        file_part, _, fragment = target.partition("#")
+        file_part, _hash, fragment = target.partition("#")
         goal = os.path.normpath(os.path.join(os.path.dirname(path), unquote(file_part))) if file_part else path
         where = "%s:%d: %s" % (os.path.relpath(path, root), number, target)
         if not os.path.realpath(goal).startswith(os.path.realpath(root) + os.sep):

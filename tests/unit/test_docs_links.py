@@ -5,9 +5,11 @@ from __future__ import annotations
 import glob
 import os
 import re
+import textwrap
 from urllib.parse import unquote
 
 import pytest
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -157,3 +159,33 @@ def test_broken_links_and_anchors_are_reported(tmp_path):
         "README.md:7: docs/also-missing.md (no such file)",
         "README.md:12: ../../etc/passwd (outside the repository)",
     ]
+
+
+def yaml_blocks(text):
+    """(line, source) of every ```yaml block."""
+    blocks, current, start = [], None, 0
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if current is None and stripped == "```yaml":
+            current, start = [], number
+        elif current is not None and stripped == "```":
+            blocks.append((start, "\n".join(current)))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_yaml_examples_in_the_docs_parse():
+    problems, count = [], 0
+    for path in doc_files():
+        with open(path, encoding="utf-8") as handle:
+            blocks = yaml_blocks(handle.read())
+        for number, source in blocks:
+            count += 1
+            try:
+                list(yaml.safe_load_all(textwrap.dedent(source)))
+            except yaml.YAMLError as exc:
+                problems.append("%s:%d: %s" % (os.path.relpath(path, ROOT), number, exc))
+    assert count > 5
+    assert not problems, "\n".join(problems)

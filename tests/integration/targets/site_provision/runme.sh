@@ -44,6 +44,11 @@ play() {
 }
 recap_changed() { sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1" | tail -n1; }
 
+# Check mode on a fresh hypervisor: reports what it would do, creates nothing.
+play "$dir/playbooks/site.yml" --tags provision --check | tee "$work/check.log"
+left=$( { $virsh list --all --name | grep -x it-site1 || true; $virsh net-list --all --name | grep -x b2b-it-site || true; } )
+[ -z "$left" ] || { echo "FAIL: check mode created: $left"; exit 1; }
+
 play "$dir/playbooks/site.yml" --tags provision | tee "$work/first.log"
 grep -q "it-site1 at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show it-site1 on the test network"; exit 1; }
 

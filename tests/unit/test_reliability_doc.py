@@ -112,15 +112,25 @@ def cell(text):
     return "`%s`" % text.replace("|", "\\|").replace("`", "'").replace("\n", " ⏎ ")
 
 
+def hypervisor_objects(conn):
+    """Names of every guest, network, pool and volume of the test driver."""
+    pools = conn.listAllStoragePools(0)
+    return dict(
+        guests=sorted(d.name() for d in conn.listAllDomains(0)),
+        networks=sorted(n.name() for n in conn.listAllNetworks(0)),
+        volumes=sorted((p.name(), v) for p in pools if p.isActive() for v in p.listVolumes()),
+        pools=sorted(p.name() for p in pools),
+    )
+
+
 def module_row(run, test_conn, module, options):
-    before = [sorted(d.name() for d in test_conn.listAllDomains(0)), test_conn.storagePoolLookupByName(POOL).listVolumes()]
+    before = hypervisor_objects(test_conn)
     name = module.__name__.rsplit(".", 1)[-1]
     # As ansible-playbook runs it: the module's name appears in Ansible's own messages.
     result = run(module, dict(options, uri=URI, _ansible_module_name="born2beroot.virt." + name))
     assert result.failed, (module.__name__, options, result)
     assert not result.get("changed"), result
-    after = [sorted(d.name() for d in test_conn.listAllDomains(0)), test_conn.storagePoolLookupByName(POOL).listVolumes()]
-    assert after == before, "bad input changed the hypervisor"
+    assert hypervisor_objects(test_conn) == before, "bad input changed the hypervisor"
     return "module `%s`" % name, show(options), result["msg"]
 
 

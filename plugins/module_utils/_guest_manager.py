@@ -37,6 +37,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._guest_spec impor
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_wait import (
     WaitTimeout,
+    console_tail,
     guest_addresses,
     pick_ip,
     wait_ready,
@@ -328,8 +329,10 @@ class GuestManager(Manager):
                     self.dom, params["wait_for"], params["wait_timeout"], sources, params["wait_port"], macs
                 )
             except WaitTimeout as exc:
+                console = console_tail(gx.parse_domain(self._inactive_root())["serial_log"])
                 raise GuestError(
-                    "guest %s is running but not ready: %s" % (self.name, exc),
+                    "guest %s is running but not ready: %s; it is left defined and running for inspection. %s"
+                    % (self.name, exc, console),
                     exists=True,
                     state=state_name(self.dom),
                     **self._changes(),

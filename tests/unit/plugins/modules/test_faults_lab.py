@@ -1,0 +1,108 @@
+"""Faults against the lab libvirtd: concurrent runs on one guest, a full pool directory.
+
+Guests are defined, never started (no boot lock needed). The full disk is a small tmpfs
+mounted for the test (needs root; skipped loudly otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import pytest
+from conftest import COLLECTIONS_ROOT
+
+libvirt = pytest.importorskip("libvirt")
+pytestmark = pytest.mark.lab
+LAB_URI = "qemu:///system"
+RUNS = 6
+ROUNDS = 2  # each round is a fresh guest; without the fix, 2 of 3 rounds had a run failing
+
+# One module run in its own process: imports first, says "ready" on stderr, then waits for a
+# line on stdin so that every run starts main() at the same moment.
+CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.born2beroot.virt.plugins.modules import {module}
+params = json.loads(sys.argv[2])
+sys.stderr.write("ready\\n"); sys.stderr.flush()
+sys.stdin.readline()
+with patch_module_args(params):
+    {module}.main()
+"""
+
+
+def run_at_once(module, params, count=RUNS):
+    """Run the module ``count`` times in parallel processes released together; their results."""
+    code = CHILD.format(module=module)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, COLLECTIONS_ROOT, json.dumps(params)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    for child in children:
+        assert child.stderr.readline() == "ready\n"
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        lines = out.strip().splitlines()
+        assert lines, err
+        results.append(json.loads(lines[-1]))
+    return results
+
+
+@pytest.fixture
+def names(lab_conn):
+    """A function giving fresh ut-rel-* names; every guest defined under them is undefined afterwards."""
+    given = []
+
+    def fresh():
+        given.append("ut-rel-%s" % uuid.uuid4().hex[:8])
+        return given[-1]
+
+    yield fresh
+    for dom in lab_conn.listAllDomains():
+        if dom.name() in given:
+            dom.undefineFlags(0)
+
+
+def network(lab_conn):
+    names = [n.name() for n in lab_conn.listAllNetworks()]
+    return "b2b-lab" if "b2b-lab" in names else names[0]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_runs_define_the_guest_once_and_all_succeed(lab_conn, names, round_):
+    name = names()
+    task = dict(
+        uri=LAB_URI,
+        name=name,
+        virt_type="qemu",
+        memory="256MiB",
+        interfaces=[dict(network=network(lab_conn))],
+        tags=["race"],
+        description="defined by %d runs at once" % RUNS,
+    )
+    results = run_at_once("guest", task)
+    assert [r.get("msg") for r in results if r.get("failed")] == []
+    assert sorted(r["changed"] for r in results) == [False] * (RUNS - 1) + [True], results
+    assert sorted(tuple(r["actions"]) for r in results)[-1] == ("define guest",)
+    assert [d.name() for d in lab_conn.listAllDomains() if d.name() == name] == [name]
+    xml = lab_conn.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    assert "<description>defined by %d runs at once</description>" % RUNS in xml
+    rerun = run_at_once("guest", task, count=1)[0]
+    assert rerun["changed"] is False and rerun["actions"] == []

@@ -38,12 +38,13 @@ with patch_module_args(params):
 """
 
 
-def run_at_once(module, params, count=RUNS):
-    """Run the module ``count`` times in parallel processes released together; their results."""
+def run_at_once(module, params, count=RUNS, prefix=()):
+    """Run the module ``count`` times in parallel processes released together; their results.
+    ``prefix`` runs them through a command such as nsenter."""
     code = CHILD.format(module=module)
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", code, COLLECTIONS_ROOT, json.dumps(params)],
+            [*prefix, sys.executable, "-c", code, COLLECTIONS_ROOT, json.dumps(params)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -106,3 +107,83 @@ def test_concurrent_runs_define_the_guest_once_and_all_succeed(lab_conn, names, 
     assert "<description>defined by %d runs at once</description>" % RUNS in xml
     rerun = run_at_once("guest", task, count=1)[0]
     assert rerun["changed"] is False and rerun["actions"] == []
+
+
+# --- a full pool directory --------------------------------------------------------------------
+
+TMPFS_MIB = 16
+LIBVIRTD_PID = "/run/libvirtd.pid"
+
+
+def libvirtd_mounts():
+    """nsenter into the lab libvirtd's mount namespace (ip netns exec gave it its own): a tmpfs
+    must be mounted where libvirtd sees it, and the module runs where it sees the same files,
+    as it does on a hypervisor."""
+    try:
+        with open(LIBVIRTD_PID, encoding="ascii") as stream:
+            pid = stream.read().strip()
+    except OSError:
+        pytest.skip("LAB TEST SKIPPED: no %s (the lab libvirtd is not running here)" % LIBVIRTD_PID)
+    return ("nsenter", "-t", pid, "-m")
+
+
+def listing(ns, path):
+    return sorted(subprocess.run([*ns, "ls", "-A", path], capture_output=True, text=True, check=True).stdout.split())
+
+
+@pytest.fixture
+def full_pool(lab_conn):
+    """(pool, directory, nsenter prefix): a dir pool on a 16 MiB tmpfs mounted for the test."""
+    ns = libvirtd_mounts()
+    path = tempfile.mkdtemp(prefix="ut-rel-full-", dir="/tmp")
+    os.chmod(path, 0o711)
+    mount = [*ns, "mount", "-t", "tmpfs", "-o", "size=%dm,mode=0711" % TMPFS_MIB, "tmpfs", path]
+    if subprocess.run(mount, check=False).returncode != 0:
+        os.rmdir(path)
+        pytest.skip("LAB TEST SKIPPED: cannot mount a tmpfs in libvirtd's mount namespace (needs root)")
+    name = "ut-rel-full-%s" % uuid.uuid4().hex[:8]
+    pool = lab_conn.storagePoolDefineXML(
+        "<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>" % (name, path), 0
+    )
+    pool.create(0)
+    yield pool, path, ns
+    if pool.isActive():
+        pool.destroy()
+    pool.undefine()
+    subprocess.run([*ns, "umount", path], check=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def fill(ns, path, name, mib, data="/dev/zero"):
+    subprocess.run(
+        [*ns, "dd", "if=" + data, "of=%s/%s" % (path, name), "bs=1M", "count=%d" % mib], check=True, capture_output=True
+    )
+
+
+def test_import_into_a_full_pool_fails_clearly_and_leaves_nothing(lab_conn, full_pool, tmp_path):
+    pool, path, ns = full_pool
+    fill(ns, path, "filler", TMPFS_MIB - 1)
+    pool.refresh(0)
+    image = tmp_path / "image.raw"
+    image.write_bytes(os.urandom(4 * 1024 * 1024))
+    task = dict(uri=LAB_URI, pool=pool.name(), name="disk.raw", import_file=str(image))
+    result = run_at_once("volume", task, 1, prefix=ns)[0]
+    assert result.get("failed"), result
+    assert result["msg"].startswith("cannot upload to volume disk.raw: "), result["msg"]
+    assert "No space left on device" in result["msg"], result["msg"]
+    pool.refresh(0)
+    assert sorted(pool.listVolumes()) == ["filler"]
+    assert listing(ns, path) == ["filler"]  # no temporary file either
+
+
+def test_a_full_copy_into_a_full_pool_fails_clearly_and_leaves_nothing(lab_conn, full_pool):
+    pool, path, ns = full_pool
+    fill(ns, path, "base.raw", 10, data="/dev/urandom")
+    pool.refresh(0)
+    task = dict(uri=LAB_URI, pool=pool.name(), name="copy.raw", clone_from="base.raw", clone_mode="copy", format="raw")
+    result = run_at_once("volume", task, 1, prefix=ns)[0]
+    assert result.get("failed"), result
+    assert "copy.raw" in result["msg"] and "No space left on device" in result["msg"], result["msg"]
+    pool.refresh(0)
+    assert sorted(pool.listVolumes()) == ["base.raw"]
+    assert listing(ns, path) == ["base.raw"]

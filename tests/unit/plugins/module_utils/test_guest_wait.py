@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -198,7 +199,7 @@ def test_console_tail_says_why_there_is_nothing(tmp_path):
     assert gw.console_tail("").startswith("no serial console log (set serial_log")
     assert gw.console_tail(None).startswith("no serial console log")
     missing = str(tmp_path / "nope.log")
-    assert gw.console_tail(missing) == "serial console log %s is not readable here (No such file or directory)" % missing
+    assert gw.console_tail(missing) == "serial console log %s is not readable here (%s)" % (missing, os.strerror(2))
     (tmp_path / "empty.log").write_bytes(b"\r\n")
     assert "is empty: the guest printed nothing" in gw.console_tail(str(tmp_path / "empty.log"))
 

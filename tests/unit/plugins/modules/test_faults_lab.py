@@ -1,4 +1,5 @@
-"""Faults against the lab libvirtd: concurrent runs on one guest, a full pool directory.
+"""Faults against the lab libvirtd: concurrent runs on one guest, a full pool directory, an
+interrupted upload.
 
 Guests are defined, never started (no boot lock needed). The full disk is a small tmpfs
 mounted for the test (needs root; skipped loudly otherwise).
@@ -6,6 +7,7 @@ mounted for the test (needs root; skipped loudly otherwise).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +18,8 @@ import uuid
 
 import pytest
 from conftest import COLLECTIONS_ROOT
+
+from ansible_collections.born2beroot.virt.plugins.module_utils import _storage as storage
 
 libvirt = pytest.importorskip("libvirt")
 pytestmark = pytest.mark.lab
@@ -187,3 +191,37 @@ def test_a_full_copy_into_a_full_pool_fails_clearly_and_leaves_nothing(lab_conn,
     pool.refresh(0)
     assert sorted(pool.listVolumes()) == ["base.raw"]
     assert listing(ns, path) == ["base.raw"]
+
+
+# --- an upload interrupted half-way -----------------------------------------------------------
+
+
+class InterruptedReader:
+    """Gives ``before`` bytes, then raises as Ctrl-C (SIGINT) would in the middle of a transfer."""
+
+    def __init__(self, before, seen):
+        self.left, self.seen = before, seen
+
+    def read(self, size):
+        if self.left <= 0:
+            self.seen.append(sorted(os.listdir(self.directory)))
+            raise KeyboardInterrupt
+        chunk = min(size, self.left)
+        self.left -= chunk
+        return b"\2" * chunk
+
+
+def test_an_interrupted_upload_never_shows_half_a_volume_under_its_name(lab_conn, lab_pool):
+    old = os.urandom(1024 * 1024)
+    storage.upload_to_volume(lab_conn, lab_pool.name(), "disk.raw", old)
+    directory = os.path.dirname(lab_pool.storageVolLookupByName("disk.raw").path())
+    seen = []
+    reader = InterruptedReader(3 * 1024 * 1024, seen)
+    reader.directory = directory
+    with pytest.raises(KeyboardInterrupt):
+        storage.write_volume(lab_conn, lab_pool, "disk.raw", reader, 8 * 1024 * 1024)
+    # Mid-transfer the new bytes went to a temporary volume; the name still held the old volume.
+    assert len(seen) == 1 and "disk.raw" in seen[0] and any(n.startswith(storage.TEMP_PREFIX) for n in seen[0])
+    lab_pool.refresh(0)
+    assert lab_pool.listVolumes() == ["disk.raw"] and os.listdir(directory) == ["disk.raw"]
+    assert storage.volume_sha256(lab_conn, lab_pool.name(), "disk.raw") == hashlib.sha256(old).hexdigest()

@@ -11,15 +11,20 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import pytest
 from conftest import COLLECTIONS_ROOT
 
+from ansible_collections.born2beroot.virt.plugins.module_utils import _seed
 from ansible_collections.born2beroot.virt.plugins.module_utils import _storage as storage
+from ansible_collections.born2beroot.virt.plugins.modules import guest
+from ansible_collections.born2beroot.virt.plugins.modules import pool as pool_module
 
 libvirt = pytest.importorskip("libvirt")
 pytestmark = pytest.mark.lab
@@ -225,3 +230,113 @@ def test_an_interrupted_upload_never_shows_half_a_volume_under_its_name(lab_conn
     lab_pool.refresh(0)
     assert lab_pool.listVolumes() == ["disk.raw"] and os.listdir(directory) == ["disk.raw"]
     assert storage.volume_sha256(lab_conn, lab_pool.name(), "disk.raw") == hashlib.sha256(old).hexdigest()
+
+
+# --- libvirtd stopped in the middle of a run (a private daemon, never the lab's) ---------------
+
+# What a root libvirtd keeps on the host; a private daemon gets its own empty copy of each, bind
+# mounted in a mount namespace of its own, so it never sees the lab's guests, pools or networks.
+PRIVATE_DIRS = ("/etc/libvirt", "/run/libvirt", "/var/lib/libvirt", "/var/cache/libvirt", "/var/log/libvirt")
+
+
+class PrivateLibvirtd:
+    def __init__(self, root):
+        self.root = root
+        self.pidfile = os.path.join(root, "libvirtd.pid")
+        self.uri = "qemu:///system?socket=%s/sock/libvirt-sock" % root
+        os.makedirs(os.path.join(root, "sock"))
+        for path in PRIVATE_DIRS:
+            os.makedirs(root + path)
+        with open(os.path.join(root, "libvirtd.conf"), "w", encoding="ascii") as stream:
+            stream.write('unix_sock_dir = "%s/sock"\nunix_sock_rw_perms = "0700"\n' % root)
+
+    def start(self):
+        mounts = "".join("mount --bind %s%s %s && " % (self.root, path, path) for path in PRIVATE_DIRS)
+        script = mounts + "exec libvirtd -d -f %s/libvirtd.conf -p %s" % (self.root, self.pidfile)
+        subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], check=True)
+        conn = None
+        for _ in range(100):  # up to 20 s for the socket
+            try:
+                conn = libvirt.open(self.uri)
+                break
+            except libvirt.libvirtError:
+                time.sleep(0.2)
+        assert conn is not None, "the private libvirtd did not answer on %s" % self.uri
+        conn.close()
+
+    def stop(self):
+        """SIGTERM to this daemon only (its own pidfile), and wait until it is gone."""
+        try:
+            with open(self.pidfile, encoding="ascii") as stream:
+                pid = int(stream.read().strip())
+        except (OSError, ValueError):
+            return
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not os.path.exists("/proc/%d" % pid):
+                return
+            time.sleep(0.2)
+        raise AssertionError("the private libvirtd (pid %d) did not stop" % pid)
+
+
+@pytest.fixture
+def private_libvirtd():
+    if os.geteuid() != 0 or not shutil.which("libvirtd") or not shutil.which("unshare"):
+        pytest.skip("LAB TEST SKIPPED: a private libvirtd needs root, libvirtd and unshare")
+    daemon = PrivateLibvirtd(tempfile.mkdtemp(prefix="ut-rel-libvirtd-", dir="/tmp"))
+    daemon.start()
+    yield daemon
+    daemon.stop()
+    shutil.rmtree(daemon.root, ignore_errors=True)
+
+
+def provision(run, daemon, guests):
+    """What a provision run does per guest, define only: pool, then each guest with its seed."""
+    results = [run_at_once("pool", dict(uri=daemon.uri, name="rel", path=daemon.root + "/pool", autostart=True), 1)[0]]
+    for name in guests:
+        task = dict(
+            uri=daemon.uri,
+            name=name,
+            virt_type="qemu",
+            memory="128MiB",
+            interfaces=[],
+            seed_pool="rel",
+            cloud_init=dict(user_data=dict(hostname=name)),
+        )
+        results.append(run(guest, task))
+    return results
+
+
+def test_libvirtd_stopped_mid_run_fails_naming_the_connection_and_a_rerun_converges(private_libvirtd, run, monkeypatch):
+    daemon = private_libvirtd
+    first = provision(run, daemon, ["g1"])
+    assert [r.get("failed", False) for r in first] == [False, False]
+    # Stop the daemon in the middle of the next guest task: after it connected and looked the
+    # guest up, while it builds the cloud-init seed it is about to upload.
+    build_seed = _seed.build_seed
+
+    def build_then_stop_libvirtd(files):
+        data = build_seed(files)
+        daemon.stop()
+        return data
+
+    monkeypatch.setattr(_seed, "build_seed", build_then_stop_libvirtd)
+    task = dict(uri=daemon.uri, name="g2", virt_type="qemu", interfaces=[], seed_pool="rel", cloud_init={})
+    cut = run(guest, task)
+    monkeypatch.undo()
+    assert cut.failed and not cut.get("changed")
+    assert cut["msg"].startswith("lost the connection to libvirt at %s (libvirtd stopped?): " % daemon.uri), cut["msg"]
+    stopped = provision(run, daemon, ["g1", "g2"])
+    assert all(r.get("failed") for r in stopped)
+    assert stopped[0]["msg"].startswith("cannot connect to libvirt at %s: " % daemon.uri), stopped[0]["msg"]
+    daemon.start()
+    rerun = provision(run, daemon, ["g1", "g2"])
+    assert [r.get("failed", False) for r in rerun] == [False] * 3, [r.get("msg") for r in rerun]
+    assert [r["changed"] for r in rerun] == [False, False, True]
+    conn = libvirt.open(daemon.uri)
+    try:
+        assert sorted(d.name() for d in conn.listAllDomains(0)) == ["g1", "g2"]
+        assert sorted(conn.storagePoolLookupByName("rel").listVolumes()) == ["g1-seed.iso", "g2-seed.iso"]
+    finally:
+        conn.close()
+    assert sorted(os.listdir(daemon.root + "/pool")) == ["g1-seed.iso", "g2-seed.iso"]

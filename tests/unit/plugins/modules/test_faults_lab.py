@@ -292,7 +292,7 @@ def private_libvirtd():
 
 def provision(run, daemon, guests):
     """What a provision run does per guest, define only: pool, then each guest with its seed."""
-    results = [run_at_once("pool", dict(uri=daemon.uri, name="rel", path=daemon.root + "/pool", autostart=True), 1)[0]]
+    results = [run(pool_module, dict(uri=daemon.uri, name="rel", path=daemon.root + "/pool", autostart=True))]
     for name in guests:
         task = dict(
             uri=daemon.uri,

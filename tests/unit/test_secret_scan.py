@@ -78,3 +78,8 @@ def test_an_empty_secrets_file_is_refused(tmp_path):
 def test_every_scenario_that_runs_here_lists_its_secrets():
     for scenario in ("default", "evaluate_negative"):
         assert secret_scan.load_secrets(os.path.join(ROOT, "molecule", scenario, "secrets"))
+
+
+def test_a_path_that_does_not_exist_is_an_error_not_zero_hits(tmp_path, secrets):
+    with pytest.raises(SystemExit, match="nothing to scan at .*/gone.log"):
+        secret_scan.main(["--secrets", secrets, str(tmp_path / "gone.log")])

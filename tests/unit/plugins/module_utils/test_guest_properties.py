@@ -149,7 +149,7 @@ def full_params(draw):
     targets = iter("abcdefgh")
     disks = [
         dict(volume=draw(SAFE_WORD), pool=draw(SAFE_WORD), format="qcow2", target="vd" + next(targets))
-        for _ in range(draw(st.integers(0, 3)))
+        for _disk in range(draw(st.integers(0, 3)))
     ]
     if draw(st.booleans()):
         disks.append(dict(path="/iso/" + draw(ANY_TEXT), device="cdrom", target="sd" + next(targets)))

@@ -59,7 +59,7 @@ def run_at_once(module, params, count=RUNS, prefix=()):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(count)
+        for _child in range(count)
     ]
     for child in children:
         assert child.stderr.readline() == "ready\n"
@@ -255,7 +255,7 @@ class PrivateLibvirtd:
         script = mounts + "exec libvirtd -d -f %s/libvirtd.conf -p %s" % (self.root, self.pidfile)
         subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], check=True)
         conn = None
-        for _ in range(100):  # up to 20 s for the socket
+        for _attempt in range(100):  # up to 20 s for the socket
             try:
                 conn = libvirt.open(self.uri)
                 break
@@ -272,7 +272,7 @@ class PrivateLibvirtd:
         except (OSError, ValueError):
             return
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
+        for _attempt in range(100):
             if not os.path.exists("/proc/%d" % pid):
                 return
             time.sleep(0.2)

@@ -37,6 +37,7 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._guest_spec impor
 )
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_wait import (
     WaitTimeout,
+    console_tail,
     guest_addresses,
     pick_ip,
     wait_ready,
@@ -172,7 +173,12 @@ class GuestManager(Manager):
             self.changed = ["created"]
             self.predicted = gx.to_xml(root)
             self._upload_seed()
-            self._define("define guest", root)
+            try:
+                self._define("define guest", root)
+            except LibvirtError:
+                if not self._defined_meanwhile():
+                    raise
+                return self.present()
             self.created = True
             self.final_state = "shutoff"
         else:
@@ -183,6 +189,17 @@ class GuestManager(Manager):
             if self.changed:
                 self._update(existing_root, existing, desired)
         self._autostart()
+
+    def _defined_meanwhile(self):
+        """True when another run defined the guest between our lookup and our define (libvirt
+        refuses a second definition of the name): then this run goes on as if it had found it."""
+        self.dom = lookup_domain(self.conn, self.name)
+        if self.dom is None:
+            return False
+        self.actions.remove("define guest")
+        self.changed = []
+        self.final_state = state_name(self.dom)
+        return True
 
     def _update(self, existing_root, existing, desired):
         root = gx.merge_domain(existing_root, desired, self.changed)
@@ -328,8 +345,10 @@ class GuestManager(Manager):
                     self.dom, params["wait_for"], params["wait_timeout"], sources, params["wait_port"], macs
                 )
             except WaitTimeout as exc:
+                console = console_tail(gx.parse_domain(self._inactive_root())["serial_log"])
                 raise GuestError(
-                    "guest %s is running but not ready: %s" % (self.name, exc),
+                    "guest %s is running but not ready: %s; it is left defined and running for inspection. %s"
+                    % (self.name, exc, console),
                     exists=True,
                     state=state_name(self.dom),
                     **self._changes(),

@@ -177,8 +177,9 @@ def _boot(boot):
         _fail("boot.initrd", "needs boot.kernel (direct kernel boot)")
     if boot.get("cmdline") and not boot.get("kernel"):
         _fail("boot.cmdline", "needs boot.kernel (direct kernel boot)")
-    if boot.get("cmdline") is not None:
-        check_label(boot["cmdline"], "boot.cmdline")
+    for field in ("kernel", "initrd", "cmdline"):
+        if boot.get(field) is not None:
+            check_label(boot[field], "boot." + field)
     return dict(
         order=list(order) if order else None,
         kernel=boot.get("kernel") or None,

@@ -13,6 +13,8 @@ through the guest module's ``wait_for`` option.
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import socket
 import time
 
@@ -20,6 +22,10 @@ from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import l
 
 POLL_INTERVAL = 0.25
 CONNECT_TIMEOUT = 2.0
+CONSOLE_LINES = 20
+_CONSOLE_READ = 64 * 1024  # the end of the log is enough for 20 lines
+_ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class WaitTimeout(Exception):
@@ -144,3 +150,21 @@ def wait_ready(
                 % (ip, " or ".join(map(str, ports)), timeout)
             )
         sleep(POLL_INTERVAL)
+
+
+def console_tail(path, lines=CONSOLE_LINES):
+    """The last ``lines`` non-empty lines of a guest's serial console log, cleaned of terminal
+    escapes and control characters, as one str; or a sentence saying why there are none."""
+    if not path:
+        return "no serial console log (set serial_log to see the guest's console in this message)"
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(max(0, os.fstat(stream.fileno()).st_size - _CONSOLE_READ))
+            data = stream.read()
+    except OSError as exc:
+        return "serial console log %s is not readable here (%s)" % (path, exc.strerror or exc)
+    text = _CONTROL.sub("", _ESCAPES.sub("", data.decode("utf-8", "replace").replace("\r", "\n")))
+    kept = [line.rstrip() for line in text.split("\n") if line.strip()][-lines:]
+    if not kept:
+        return "serial console log %s is empty: the guest printed nothing on its serial console" % path
+    return "last %d lines of the serial console (%s):\n%s" % (len(kept), path, "\n".join(kept))

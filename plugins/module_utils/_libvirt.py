@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -57,20 +58,39 @@ def is_no_such(exc, *codes):
     return libvirt is not None and isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
 
 
+def _connection_lost(conn):
+    """True when ``conn`` was opened and is no longer alive (libvirtd stopped or restarted)."""
+    if conn is None:
+        return False
+    try:
+        return not conn.isAlive()
+    except libvirt.libvirtError:
+        return True
+
+
 def run_module(module, work, readonly=False, user_errors=()):
     """Connect to the module's ``uri``, exit_json with ``work(conn)`` (a result dict), or fail_json:
     with the message (and any ``facts`` attribute) of LibvirtError and ``user_errors``, with
-    libvirt's own message for libvirt errors. The connection is closed either way."""
+    libvirt's own message for libvirt errors, in both cases naming the URI when the connection
+    was lost on the way. The connection is closed either way."""
     require_libvirt(module)
     conn = None
+    failure = None
     try:
         conn = connect(module.params["uri"], readonly=readonly)
         result = work(conn)
     except (LibvirtError,) + tuple(user_errors) as exc:
-        module.fail_json(msg=str(exc), **getattr(exc, "facts", {}))
+        failure = dict(msg=str(exc), **getattr(exc, "facts", {}))
     except libvirt.libvirtError as exc:
-        module.fail_json(msg=error_message(exc))
-    finally:
-        if conn is not None:
+        failure = dict(msg=error_message(exc))
+    if failure is not None and _connection_lost(conn):
+        failure["msg"] = "lost the connection to libvirt at %s (libvirtd stopped?): %s; rerun when it is back" % (
+            module.params["uri"],
+            failure["msg"],
+        )
+    if conn is not None:
+        with contextlib.suppress(libvirt.libvirtError):
             conn.close()
+    if failure is not None:
+        module.fail_json(**failure)
     module.exit_json(**result)

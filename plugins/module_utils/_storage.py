@@ -117,7 +117,8 @@ def _abort(stream):
         stream.abort()
 
 
-def _send(conn, vol, reader, size):
+def _send(conn, vol, reader, size, name):
+    """Upload into ``vol``; errors name the volume the user asked for (``vol`` may be a temporary one)."""
     stream = conn.newStream(0)
     try:
         vol.upload(stream, 0, size, 0)
@@ -125,7 +126,7 @@ def _send(conn, vol, reader, size):
         stream.finish()
     except libvirt.libvirtError as exc:
         _abort(stream)
-        raise LibvirtError("cannot upload to volume %s: %s" % (vol.name(), error_message(exc))) from exc
+        raise LibvirtError("cannot upload to volume %s: %s" % (name, error_message(exc))) from exc
 
 
 def _delete(vol):
@@ -157,7 +158,7 @@ def write_volume(conn, pool, vol_name, reader, size, mode=DEFAULT_MODE):
         target = temp
     try:
         if size:
-            _send(conn, target, reader, size)
+            _send(conn, target, reader, size, vol_name)
         if local_dir is not None:
             os.replace(target.path(), os.path.join(local_dir, vol_name))
     except BaseException:

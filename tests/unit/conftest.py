@@ -76,6 +76,14 @@ def test_conn():
 LAB_URI = "qemu:///system"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-docs",
+        action="store_true",
+        help="rewrite generated documentation (docs/reliability.md's table) instead of failing when it is stale",
+    )
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "lab: needs the lab's libvirtd at qemu:///system (skipped loudly without it)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -175,3 +176,35 @@ def test_first_source_with_ipv4_wins_and_failing_sources_are_skipped():
     assert [a["source"] for a in gw.guest_addresses(dom)] == ["arp"]
     dom = PerSourceDomain(lease=reply("2001:db8::5"), agent={}, arp={})
     assert [a["address"] for a in gw.guest_addresses(dom)] == ["2001:db8::5"]
+
+
+# --- the serial console in timeout messages -------------------------------------------------
+
+
+def test_console_tail_keeps_the_last_lines_without_terminal_noise(tmp_path):
+    log = tmp_path / "serial.log"
+    lines = ["[    0.%06d] line %d" % (i, i) for i in range(30)]
+    log.write_bytes(
+        ("\r\n".join(lines) + "\r\n\x1b[0;32m  OK  \x1b[0m reached\r\n\r\n").encode()
+        + b"Kernel panic - not syncing: VFS: Unable to mount root fs \xff\x07\n"
+    )
+    tail = gw.console_tail(str(log), lines=3)
+    assert tail == (
+        "last 3 lines of the serial console (%s):\n[    0.000029] line 29\n  OK   reached\n"
+        "Kernel panic - not syncing: VFS: Unable to mount root fs \ufffd" % log
+    )
+
+
+def test_console_tail_says_why_there_is_nothing(tmp_path):
+    assert gw.console_tail("").startswith("no serial console log (set serial_log")
+    assert gw.console_tail(None).startswith("no serial console log")
+    missing = str(tmp_path / "nope.log")
+    assert gw.console_tail(missing) == "serial console log %s is not readable here (%s)" % (missing, os.strerror(2))
+    (tmp_path / "empty.log").write_bytes(b"\r\n")
+    assert "is empty: the guest printed nothing" in gw.console_tail(str(tmp_path / "empty.log"))
+
+
+def test_console_tail_reads_only_the_end_of_a_big_log(tmp_path):
+    log = tmp_path / "serial.log"
+    log.write_bytes(b"x" * (3 * 1024 * 1024) + b"\nthe end\n")
+    assert gw.console_tail(str(log), lines=1).endswith(":\nthe end")

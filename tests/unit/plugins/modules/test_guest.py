@@ -243,6 +243,20 @@ def test_wait_for_ip_returns_instance_config(run, test_conn):
     )
 
 
+def test_a_guest_that_is_never_ready_fails_with_its_console_and_stays_defined(run, test_conn, tmp_path):
+    log = tmp_path / "serial.log"
+    log.write_text("Booting the kernel.\r\nKernel panic - not syncing: VFS: Unable to mount root fs\r\n")
+    task = args(state="running", interfaces=[], serial_log=str(log), wait_for="ip", wait_timeout=1)
+    result = run(guest, task)
+    assert result.failed and result["exists"] is True and result["state"] == "running"
+    assert result["msg"] == (
+        "guest g1 is running but not ready: no IP address reported by lease, agent, arp within 1s; it is left "
+        "defined and running for inspection. last 2 lines of the serial console (%s):\n"
+        "Booting the kernel.\nKernel panic - not syncing: VFS: Unable to mount root fs" % log
+    )
+    assert "g1" in names(test_conn)
+
+
 # --- absent -----------------------------------------------------------------------------------
 
 

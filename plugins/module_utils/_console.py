@@ -30,6 +30,7 @@ DEFAULT_SUCCESS = r"set up successfully|Finished .*Cryptography Setup"
 # A login prompt or the guest agent answering: the guest is already past its initramfs.
 DEFAULT_BOOTED = r"login: "
 TAIL_LINES = 30
+NUDGE_AFTER = 3
 POLL = 0.05
 
 
@@ -147,12 +148,17 @@ class Console:
             self.stream.abort()
 
 
-def unlock(console, watcher, passphrase, timeout, probe_booted, clock=time.monotonic, sleep=time.sleep):
+def unlock(console, watcher, passphrase, timeout, probe_booted, nudge=False, clock=time.monotonic, sleep=time.sleep):
     """Wait for the prompt, type the passphrase, wait for success. Return a dict: unlocked (typed
-    and accepted), already (the guest was past its initramfs), prompt, prompt_after, unlocked_after."""
+    and accepted), already (the guest was past its initramfs), prompt, prompt_after, unlocked_after.
+
+    ``nudge``: the guest was running before the console was opened, so its prompt (or login prompt)
+    may have been printed already; after NUDGE_AFTER seconds of silence one Enter makes the console
+    print it again (at a passphrase prompt that is one empty, refused attempt)."""
     started = clock()
     deadline = started + timeout
     prompt, prompt_after, next_probe = None, None, started
+    nudge_at = started + NUDGE_AFTER if nudge else None
     while clock() < deadline:
         for kind, text in watcher.feed(console.read()):
             if kind == "prompt":
@@ -172,6 +178,9 @@ def unlock(console, watcher, passphrase, timeout, probe_booted, clock=time.monot
                 )
             elif kind == "booted" and prompt is None:
                 return dict(unlocked=False, already=True, prompt=None, prompt_after=None, unlocked_after=None)
+        if nudge_at is not None and prompt is None and clock() >= nudge_at:
+            console.write(b"\n")
+            nudge_at = None
         if prompt is None and clock() >= next_probe:
             if probe_booted():
                 return dict(unlocked=False, already=True, prompt=None, prompt_after=None, unlocked_after=None)
@@ -179,7 +188,6 @@ def unlock(console, watcher, passphrase, timeout, probe_booted, clock=time.monot
         sleep(POLL)
     what = "no sign that the disk was unlocked after typing the passphrase" if prompt else "no passphrase prompt"
     raise UnlockError(
-        "%s on the console within %ss (a prompt printed before the console was opened is not seen:"
-        " let this module start the guest, start: true)" % (what, timeout),
+        "%s on the console within %ss" % (what, timeout),
         watcher.tail(),
     )

@@ -15,8 +15,10 @@ description:
   - It reads and writes the console through libvirt's console stream (C(virDomainOpenConsole)), so
     it works with local and remote (V(qemu+ssh://)) hypervisors alike. The guest needs a pty serial
     console (M(born2beroot.virt.guest) with O(born2beroot.virt.guest#module:serial_log=''), the default).
-  - A prompt printed before the console is opened cannot be seen. With O(start=true) (the default) the
-    module starts a shut-off guest itself, paused, opens the console and then lets it run, so nothing is missed.
+  - With O(start=true) (the default) the module starts a shut-off guest itself, paused, opens the console and
+    then lets it run, so no output is missed. On a guest that was already running, a prompt printed before the
+    console was opened is not seen; after 3 s of silence the module presses Enter once, which makes the console
+    print its prompt again (at a passphrase prompt this is one empty attempt, which the initramfs refuses).
   - A guest whose QEMU guest agent answers, or whose console shows a login prompt, is already past its
     initramfs, so nothing is typed and nothing changes.
   - The passphrase is never logged - it is a V(no_log) option, the prompt does not echo it and it is
@@ -204,6 +206,7 @@ def work(module, conn):
         raise _console.LibvirtError("guest %s is shut off; start: true lets this module start it" % params["name"])
     if module.check_mode:
         return result(shut_off, dict(unlocked=True, already=False, prompt=None, prompt_after=None, unlocked_after=None))
+    was_running = state == libvirt.VIR_DOMAIN_RUNNING
     if shut_off:
         dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
     console = _console.Console(conn, dom, force=params["force"])
@@ -212,7 +215,12 @@ def work(module, conn):
         if dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
             dom.resume()
         outcome = _console.unlock(
-            console, watcher, params["passphrase"], params["timeout"], lambda: _console.agent_answers(dom)
+            console,
+            watcher,
+            params["passphrase"],
+            params["timeout"],
+            lambda: _console.agent_answers(dom),
+            nudge=was_running,
         )
     finally:
         console.close()

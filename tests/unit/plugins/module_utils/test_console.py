@@ -98,3 +98,23 @@ def test_an_answering_agent_means_already_unlocked():
 def test_no_prompt_times_out_and_says_why():
     with pytest.raises(_console.UnlockError, match="no passphrase prompt on the console within 5s"):
         unlock(Transcript(b"Begin: Loading essential drivers\r\n"), timeout=5)
+
+
+def test_a_running_guest_is_nudged_once_to_show_its_prompt_again():
+    class Silent(Transcript):
+        def read(self):
+            return b"\r\ndebian login: " if self.typed == [b"\n"] else b""
+
+    console = Silent()
+    clock = Clock()
+    outcome = _console.unlock(
+        console, _console.ConsoleWatcher(), PASS, 60, lambda: False, nudge=True, clock=clock, sleep=clock.sleep
+    )
+    assert outcome["already"] and console.typed == [b"\n"]
+
+
+def test_a_guest_started_by_the_module_is_not_nudged():
+    console = Transcript()
+    with pytest.raises(_console.UnlockError):
+        unlock(console, timeout=10)
+    assert console.typed == []

@@ -222,18 +222,12 @@ def plan(layout, passphrase=None, unlock="console"):
     name = layout.get("name")
     if name not in LAYOUTS:
         raise LayoutError("layout.name: %r; valid: %s" % (name, ", ".join(LAYOUTS)))
-    if unlock not in UNLOCK_MODES:
-        errors.append("unlock: %r; valid: %s" % (unlock, ", ".join(UNLOCK_MODES)))
     if name == "plain":
         if layout.get("volumes"):
             errors.append("layout.volumes: layout plain has no volumes (one unencrypted root file system)")
         if errors:
             raise LayoutError("; ".join(errors))
         return dict(name=name, encrypted=False, partitions=[], volumes=[])
-    if passphrase is None or not str(passphrase).strip():
-        errors.append("passphrase: required for layout %s (take it from Ansible Vault)" % name)
-    elif "\n" in passphrase or "\r" in passphrase:
-        errors.append("passphrase: must not contain line breaks (it is typed on the console)")
     vg, crypt = layout.get("vg") or "LVMGroup", layout.get("crypt_name") or "vda5_crypt"
     if not _LVM_NAME.match(vg):
         errors.append("layout.vg: %r is not a volume group name (letters, digits, '_', '.', '+', '-')" % vg)
@@ -248,6 +242,12 @@ def plan(layout, passphrase=None, unlock="console"):
     if len(checked) == len(volumes):
         _check_unique(checked, requested, errors)
     geometry = _geometry(layout, checked, errors) if not errors else None
+    if unlock not in UNLOCK_MODES:
+        errors.append("unlock: %r; valid: %s" % (unlock, ", ".join(UNLOCK_MODES)))
+    if passphrase is None or not str(passphrase).strip():
+        errors.append("passphrase: required for layout %s (take it from Ansible Vault)" % name)
+    elif "\n" in passphrase or "\r" in passphrase:
+        errors.append("passphrase: must not contain line breaks (it is typed on the console)")
     if errors:
         raise LayoutError("; ".join(errors))
     for volume in checked:

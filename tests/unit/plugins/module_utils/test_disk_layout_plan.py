@@ -176,6 +176,11 @@ def test_every_problem_is_reported_at_once():
     assert "unlock: 'tpm'" in message and "passphrase: required" in message and "layout.vg" in message
 
 
+def test_size_and_passphrase_problems_are_reported_together():
+    message = refusal({"name": "bonus", "disk_size": "4GiB"}, None)
+    assert message.startswith("layout.disk_size: 4GiB is too small") and "passphrase: required" in message
+
+
 def test_plain_needs_no_passphrase():
     assert layout.plan({"name": "plain"}, None) == dict(name="plain", encrypted=False, partitions=[], volumes=[])
 

@@ -193,7 +193,8 @@ class Builder:
         )
         g.tar_in(tarball, "/", xattrs=True, acls=True)
         for point in ["/boot"] + [v["mount"] for v in mounted[1:]]:  # mount points keep the rootfs's modes
-            g.chmod(os.stat(self.root + point).st_mode & 0o7777, point)
+            if os.path.isdir(self.root + point):
+                g.chmod(os.stat(self.root + point).st_mode & 0o7777, point)
         os.unlink(tarball)
         self.step("root file system copied in")
         g.umount_all()

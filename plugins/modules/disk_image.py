@@ -262,7 +262,7 @@ def run(module):
         module.fail_json(msg="building an encrypted image needs root (chroot, mount of /proc); use become: true")
     try:
         manifest = build.build(wanted, params["rootfs"], params["passphrase"], dest, key)
-    except build.BuildError as exc:
+    except (build.BuildError, OSError) as exc:
         module.fail_json(msg=str(exc))
     diff["after"] = manifest
     module.exit_json(changed=True, **extra, **outputs(dest, wanted, manifest))

@@ -29,13 +29,22 @@ provision_network: b2b-bench
 provision_ssh_public_key: "$(cat "$work/id_ed25519.pub")"
 provision_ssh_private_key_file: $work/id_ed25519
 image_list: [{name: debian-12, os: debian, source: debootstrap, suite: bookworm}]
-provision_guests:
+provision_guests:$([ $# -gt 0 ] || echo ' []')
 EOF
     for g in "$@"; do echo "  - {name: $g}"; done
   } > "$work/vars.yml"
 }
-play() { ansible-playbook -i examples/lab/inventory.yml -e "@$work/vars.yml" "$@" >> "$work/play.log" 2>&1; }
-seconds() { local s=$EPOCHREALTIME; "$@"; echo "$EPOCHREALTIME - $s" | bc; }
+play() {  # play PLAYBOOK ARGS...: the last run's output stays in $work/last.log, all runs in play.log
+  if ! ansible-playbook -i examples/lab/inventory.yml -e "@$work/vars.yml" "$@" > "$work/last.log" 2>&1; then
+    cat "$work/last.log" >> "$work/play.log"; tail -n 30 "$work/last.log" >&2; echo "bench: ansible-playbook $* failed" >&2; return 1
+  fi
+  cat "$work/last.log" >> "$work/play.log"
+}
+seconds() { local s=$EPOCHREALTIME; "$@" || return; echo "$EPOCHREALTIME - $s" | bc; }
+past() { [ "$SECONDS" -lt "$1" ] || { echo "bench: no SSH within 300 s" >&2; exit 1; }; }
+unchanged() {  # the last play changed nothing on any host
+  ! grep -E 'changed=[1-9]' "$work/last.log" >/dev/null || { grep -A5 'PLAY RECAP' "$work/last.log" >&2; echo "bench: rerun changed something" >&2; return 1; }
+}
 cleanup() {
   vars bench1 bench2 bench3; play playbooks/destroy.yml || true
   $virsh vol-list b2b-bench 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-bench >/dev/null 2>&1 || true
@@ -43,6 +52,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 bench_boot() {
   # Pool, network and disk from site.yml with no guest, then the guest by hand with the same XML.
@@ -61,25 +71,33 @@ print(json.dumps(dict(name="bootbench", state="running", virt_type="qemu", memor
     cloud_init=dict(user_data=dict(users=[dict(name="ansible", ssh_authorized_keys=[open(work + "/id_ed25519.pub").read().strip()])])))))
 EOF
 )" >/dev/null
-  until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; done
-  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; done
+  local deadline=$((SECONDS + 300))
+  until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; past "$deadline"; done
+  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
   echo "boot: guest's own boot to SSH port open: $(echo "$EPOCHREALTIME - $start" | bc) s"
   $virsh destroy bootbench >/dev/null; $virsh undefine bootbench >/dev/null; $virsh vol-delete --pool b2b-bench bootbench.qcow2 >/dev/null
   $virsh vol-delete --pool b2b-bench bootbench-seed.iso >/dev/null 2>&1 || true
 }
 
 bench_site() {
+  local t
   vars bench1
-  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $(seconds play playbooks/site.yml --tags provision) s"
-  echo "site: rerun on the running guest: $(seconds play playbooks/site.yml --tags provision) s"
+  t=$(seconds play playbooks/site.yml --tags provision)
+  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $t s"
+  t=$(seconds play playbooks/site.yml --tags provision); unchanged
+  echo "site: rerun on the running guest (changed=0): $t s"
   play playbooks/destroy.yml
 }
 
 bench_parallel() {
+  local t
   vars bench1 bench2
-  echo "parallel: two guests in one site.yml run: $(seconds play playbooks/site.yml --tags provision) s"
+  t=$(seconds play playbooks/site.yml --tags provision)
+  echo "parallel: two guests in one site.yml run: $t s"
+  t=$(seconds play playbooks/site.yml --tags provision); unchanged
+  echo "parallel: rerun on the two running guests (changed=0): $t s"
   play playbooks/destroy.yml
-  local total=0 t
+  local total=0
   for g in bench1 bench2; do
     vars "$g"; t=$(seconds play playbooks/site.yml --tags provision); total=$(echo "$total + $t" | bc); play playbooks/destroy.yml
   done
@@ -87,7 +105,9 @@ bench_parallel() {
 }
 
 bench_cold() {
-  echo "cold: debootstrap image build, empty cache: $(seconds roles/image/files/build-debian-image --cache "$work/cold" >/dev/null) s"
+  local t
+  t=$(seconds roles/image/files/build-debian-image --cache "$work/cold" >/dev/null)
+  echo "cold: debootstrap image build, empty cache: $t s"
 }
 
 export WORK=$work

@@ -64,7 +64,8 @@ def test_every_copy_source_is_in_the_context(context):
 
 def test_the_pins_reach_the_containerfile(context):
     text = (context / "Containerfile").read_text()
-    constraints = (open(os.path.join(ROOT, "requirements", "constraints.txt")).read()).splitlines()
+    with open(os.path.join(ROOT, "requirements", "constraints.txt")) as handle:
+        constraints = handle.read().splitlines()
     for package in ("ansible-core", "ansible-runner"):
         pin = next(line for line in constraints if line.startswith(package + "=="))
         assert re.search(r"ANSIBLE_INSTALL_REFS=\"[^\"]*%s" % re.escape(pin), text), pin
@@ -112,7 +113,7 @@ def test_the_collection_installs_from_the_context(introspected):
 
 def test_introspection_finds_the_python_libraries(introspected):
     names = {re.split(r"[<>=\s#]", line, maxsplit=1)[0] for line in introspected["pip"] if line}
-    assert LIBRARIES <= names
+    assert names >= LIBRARIES
     assert all("# from collection born2beroot.virt" in line for line in introspected["pip"] if line)
 
 

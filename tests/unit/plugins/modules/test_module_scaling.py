@@ -50,7 +50,8 @@ def crowded(test_conn):
             "<domain type='test'><name>other%d</name><memory>65536</memory><os><type>hvm</type></os></domain>" % index
         )
     test_conn.storagePoolLookupByName(POOL).createXML(
-        "<volume><name>g1.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>",
+        "<volume><name>g1.qcow2</name><capacity unit='MiB'>64</capacity>"
+        "<target><format type='qcow2'/></target></volume>",
         0,
     )
     return test_conn

@@ -28,8 +28,8 @@ Prints:
     seed first, then all are started at once; the time from the first start to each guest's SSH
     banner (BootProbe), median of --boots rounds for each count. --json writes these figures for
     bench/plot.py.
-Everything the bench creates (guests b2b-bench-*, pool b2b-bench, a temporary directory) is
-removed at the end, also after a failure.
+Everything the bench creates (guests b2b-bench-*, pool b2b-bench, a temporary directory; --name
+changes the name) is removed at the end, also after a failure.
 """
 
 from __future__ import annotations
@@ -505,8 +505,11 @@ def main():
     parser.add_argument("--parts", nargs="+", choices="abcde", default=list("abcd"), help="default: a b c d")
     parser.add_argument("--at-once", type=int, nargs="+", default=[1, 2, 4], help="guest counts of (e)")
     parser.add_argument("--json", help="(e): also write its figures to this file")
+    parser.add_argument("--name", default="b2b-bench", help="pool name and guest name prefix: two runs at once differ")
     parser.add_argument("--firmware-only", action="store_true", help="(d): guests without kernel or disk")
     args = parser.parse_args()
+    global PREFIX, POOL  # noqa: PLW0603 - every helper names the bench's objects with them
+    PREFIX, POOL = args.name + "-", args.name
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     image_dir = args.image_dir or sh(os.path.join(ROOT, "scripts", "lab"), "image").strip()
     mods = Modules(args.ansible12)

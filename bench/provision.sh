@@ -15,6 +15,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
 virsh="virsh -q -c qemu:///system"
 
 vars() {  # vars GUEST... -> a vars file for site.yml/destroy.yml with those guests
+  used_lab=yes
   {
     cat <<EOF
 hypervisor_network_name: b2b-bprov
@@ -41,11 +42,13 @@ play() {  # play PLAYBOOK ARGS...: the last run's output stays in $work/last.log
   cat "$work/last.log" >> "$work/play.log"
 }
 seconds() { local s=$EPOCHREALTIME; "$@" || return; echo "$EPOCHREALTIME - $s" | bc; }
+quiet() { "$@" >/dev/null; }
 past() { [ "$SECONDS" -lt "$1" ] || { echo "bench: no SSH within 300 s" >&2; exit 1; }; }
 unchanged() {  # the last play changed nothing on any host
   ! grep -E 'changed=[1-9]' "$work/last.log" >/dev/null || { grep -A5 'PLAY RECAP' "$work/last.log" >&2; echo "bench: rerun changed something" >&2; return 1; }
 }
 cleanup() {
+  [ -n "${used_lab:-}" ] || { rm -rf "$work"; return; }   # `cold` alone touches no libvirt object
   vars bench1 bench2 bench3; play playbooks/destroy.yml || true
   $virsh vol-list b2b-bprov 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-bprov >/dev/null 2>&1 || true
   $virsh pool-destroy b2b-bprov >/dev/null 2>&1 || true; $virsh pool-undefine b2b-bprov >/dev/null 2>&1 || true
@@ -106,7 +109,7 @@ bench_parallel() {
 
 bench_cold() {
   local t
-  t=$(seconds roles/image/files/build-debian-image --cache "$work/cold" >/dev/null)
+  t=$(seconds quiet roles/image/files/build-debian-image --cache "$work/cold")
   echo "cold: debootstrap image build, empty cache: $t s"
 }
 

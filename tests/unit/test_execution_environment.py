@@ -71,6 +71,13 @@ def test_the_pins_reach_the_containerfile(context):
         assert re.search(r"ANSIBLE_INSTALL_REFS=\"[^\"]*%s" % re.escape(pin), text), pin
 
 
+def clean_env(**extra):
+    """The environment without the checkout's collection paths, as in the image: there ansible-galaxy
+    would find this collection already installed and skip the install."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ANSIBLE_COLLECTIONS_PATH")}
+    return dict(env, **extra)
+
+
 @pytest.fixture(scope="module")
 def introspected(context, tmp_path_factory):
     """Run the galaxy stage's install and the builder stage's introspection on this machine."""
@@ -80,7 +87,7 @@ def introspected(context, tmp_path_factory):
         cwd=context / "_build",
         check=True,
         capture_output=True,
-        env=dict(os.environ, ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1"),
+        env=clean_env(ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1", ANSIBLE_COLLECTIONS_PATH=str(collections)),
     )
     out = tmp_path_factory.mktemp("introspect")
     subprocess.run(

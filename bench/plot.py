@@ -38,7 +38,7 @@ def plot_boots(path, out):
     ax.plot(counts, ideal, ":", color="grey", label="1 guest's time × guests / %d cores" % data["cores"])
     ax.set_xticks(counts)
     ax.set_xlabel("guests started at once")
-    ax.set_ylabel("seconds from start (median of %d)" % data["rounds"])
+    ax.set_ylabel("seconds from start (median of %s rounds)" % data["rounds"])
     ax.set_title("Boot to SSH under QEMU TCG, %d cores" % data["cores"])
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)

@@ -43,7 +43,8 @@ EOD
 play() {
   ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml" "$@"
 }
-recap_changed() { sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1" | tail -n1; }
+# ansible-runner's output is coloured: drop the escape sequences and carriage returns first.
+recap_changed() { sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$1" | sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' | tail -n1; }
 
 play "$dir/playbooks/site.yml" --tags provision | tee "$work/first.log"
 grep -q "it-site1 at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show it-site1 on the test network"; exit 1; }

@@ -2,6 +2,7 @@
 
     flock /var/lib/born2beroot-lab/boot.lock scripts/lab exec env ANSIBLE_COLLECTIONS_PATH=.collections \\
         .venv/bin/python bench/guest_module.py [--runs 5] [--boots 1] [--guests 20] [--rounds 2] [--parts a b c d]
+        [--firmware-only] [--at-once 1 2 4] [--json FILE]
 
 Needs the lab (scripts/lab start; run inside its namespace, where guest addresses answer) and a
 second venv with the `ansible` package, which bundles community.libvirt (--ansible12, default
@@ -20,9 +21,15 @@ Prints:
 (d) define+start+destroy+undefine of --guests guests (no boot wait) through ansible-playbook,
     the same ansible-core for both, one loop over an included per-guest task file: our module
     (2 tasks a guest: state running, state absent) vs community.libvirt.virt (4: define,
-    state running, state destroyed, undefine); median of --rounds, as a ratio.
-Everything the bench creates (guests b2b-bench-*, pool b2b-bench, a temporary directory) is
-removed at the end, also after a failure.
+    state running, state destroyed, undefine); median of --rounds, as a ratio. With --firmware-only
+    the guests have no kernel and no disk: the firmware finds nothing to boot and waits, so QEMU
+    starts but no operating system boots (cheap enough to run without the boot lock).
+(e) boot-to-SSH of 1, 2, 4 (--at-once) guests started together: each guest is defined with its
+    seed first, then all are started at once; the time from the first start to each guest's SSH
+    banner (BootProbe), median of --boots rounds for each count. --json writes these figures for
+    bench/plot.py.
+Everything the bench creates (guests b2b-bench-*, pool b2b-bench, a temporary directory; --name
+changes the name) is removed at the end, also after a failure.
 """
 
 from __future__ import annotations
@@ -93,8 +100,9 @@ class Lab:
         )
         self.pool.createXML(xml % (name, self.dir), 0)
 
-    def spec(self, name, disk=None, seed=False, **extra):
-        """Options of the guest module for a small direct-kernel-boot guest on the lab network."""
+    def spec(self, name, disk=None, seed=False, kernel=True, **extra):
+        """Options of the guest module for a small direct-kernel-boot guest on the lab network
+        (without ``kernel``, a guest whose firmware finds nothing to boot)."""
         args = dict(
             uri=URI,
             name=name,
@@ -103,10 +111,11 @@ class Lab:
             memory="512MiB",
             vcpus=1,
             tb_cache="64MiB",
-            boot=dict(kernel=self.dir + "/vmlinuz", initrd=self.dir + "/initrd.img", cmdline=CMDLINE),
             interfaces=[dict(network=self.network)],
             disks=[dict(pool=POOL, volume=disk)] if disk else [],
         )
+        if kernel:
+            args["boot"] = dict(kernel=self.dir + "/vmlinuz", initrd=self.dir + "/initrd.img", cmdline=CMDLINE)
         if seed:
             user = dict(name="bench", ssh_authorized_keys=[self.pubkey])
             args["cloud_init"] = dict(user_data=dict(users=[user], locale="C.UTF-8", manage_etc_hosts=True))
@@ -350,8 +359,8 @@ PLAY = """- name: Bench
 """
 
 
-def ours_tasks(lab):
-    spec = lab.spec("@NAME@")
+def ours_tasks(lab, kernel):
+    spec = lab.spec("@NAME@", kernel=kernel)
     spec.pop("name")
     define = dict(spec, name="{{ bench_name }}")
     remove = dict(uri=URI, name="{{ bench_name }}", state="absent")
@@ -368,9 +377,9 @@ def community_tasks(xml):
     ]
 
 
-def template_xml(lab, mods):
+def template_xml(lab, mods, kernel):
     """The inactive XML our module defines for a guest, with its name, UUID and MAC left for libvirt."""
-    mods.guest(lab.spec(PREFIX + "xml", state="present"))
+    mods.guest(lab.spec(PREFIX + "xml", state="present", kernel=kernel))
     xml = lab.conn.lookupByName(PREFIX + "xml").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     lab.remove_guest(PREFIX + "xml")
     xml = re.sub(r"\s*<uuid>[^<]*</uuid>", "", xml)
@@ -423,12 +432,12 @@ def per_task_in_playbook(lab, ansible12, label, task, loops, runs):
     return (full - empty) / loops
 
 
-def bench_many(lab, mods, ansible12, guests, rounds):
+def bench_many(lab, mods, ansible12, guests, rounds, kernel=True):
     """(d). Alternates ours and theirs ``rounds`` times; returns table rows."""
-    xml = template_xml(lab, mods)
+    xml = template_xml(lab, mods, kernel)
     times = dict(ours=[], community=[])
     for _round in range(rounds):
-        times["ours"].append(run_playbook(lab, ansible12, "ours", ours_tasks(lab), guests))
+        times["ours"].append(run_playbook(lab, ansible12, "ours", ours_tasks(lab, kernel), guests))
         times["community"].append(run_playbook(lab, ansible12, "community", community_tasks(xml), guests))
         left = [d.name() for d in lab.conn.listAllDomains(0) if d.name().startswith(PREFIX + "d")]
         if left:
@@ -438,11 +447,50 @@ def bench_many(lab, mods, ansible12, guests, rounds):
         % (fmt_list(times["ours"]), fmt_list(times["community"]))
     )
     ours, theirs = statistics.median(times["ours"]), statistics.median(times["community"])
+    what = "" if kernel else " (firmware only, no OS boots)"
     return [
-        ("(d) %d guests define+start+undefine, ours (2 tasks a guest)" % guests, "%.1f s" % ours),
+        ("(d) %d guests define+start+undefine%s, ours (2 tasks a guest)" % (guests, what), "%.1f s" % ours),
         ("(d) %d guests, community.libvirt.virt (4 tasks a guest)" % guests, "%.1f s" % theirs),
         ("(d) ours / community.libvirt", "%.2f×" % (ours / theirs)),
     ]
+
+
+def bench_at_once(lab, mods, counts, rounds):
+    """(e). Returns (table rows, {count: {"all": [s], "each": [[s]]}})."""
+    figures, rows = {}, []
+    for count in counts:
+        figures[count] = dict(all=[], each=[])
+        for _round in range(rounds):
+            names = ["%se%d" % (PREFIX, index) for index in range(count)]
+            for name in names:
+                lab.clone(name + ".qcow2")
+                mods.guest(lab.spec(name, disk=name + ".qcow2", seed=True, state="present"))
+            probes = [BootProbe(name, lab.network) for name in names]
+            for probe in probes:
+                probe.start()
+            start = time.perf_counter()
+            for name in names:
+                lab.conn.lookupByName(name).create()
+            for probe in probes:
+                probe.join(timeout=900)
+                probe.stop = True
+            for name in names:
+                lab.remove_guest(name)
+                lab.pool.storageVolLookupByName(name + ".qcow2").delete(0)
+            if any(probe.ssh is None for probe in probes):
+                raise SystemExit("(e) not every guest of %d answered SSH within 900 s" % count)
+            each = sorted(probe.ssh - start for probe in probes)
+            figures[count]["all"].append(each[-1])
+            figures[count]["each"].append(each)
+            print("(e) %d at once: SSH after %s s" % (count, fmt_list(each)))
+        median_all = statistics.median(figures[count]["all"])
+        rows.append(
+            (
+                "(e) %d guest%s started at once: all answer SSH (median of %d)" % (count, "s"[: count > 1], rounds),
+                "%.1f s (%.1f s a guest)" % (median_all, median_all / count),
+            )
+        )
+    return rows, figures
 
 
 def main():
@@ -454,8 +502,14 @@ def main():
     parser.add_argument("--ansible12", default="/tmp/bench-ansible12", help="venv with ansible==12.3.0")
     parser.add_argument("--network", default="b2b-lab")
     parser.add_argument("--image-dir", help="default: the output of scripts/lab image")
-    parser.add_argument("--parts", nargs="+", choices="abcd", default=list("abcd"), help="default: all")
+    parser.add_argument("--parts", nargs="+", choices="abcde", default=list("abcd"), help="default: a b c d")
+    parser.add_argument("--at-once", type=int, nargs="+", default=[1, 2, 4], help="guest counts of (e)")
+    parser.add_argument("--json", help="(e): also write its figures to this file")
+    parser.add_argument("--name", default="b2b-bench", help="pool name and guest name prefix: two runs at once differ")
+    parser.add_argument("--firmware-only", action="store_true", help="(d): guests without kernel or disk")
     args = parser.parse_args()
+    global PREFIX, POOL  # noqa: PLW0603 - every helper names the bench's objects with them
+    PREFIX, POOL = args.name + "-", args.name
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     image_dir = args.image_dir or sh(os.path.join(ROOT, "scripts", "lab"), "image").strip()
     mods = Modules(args.ansible12)
@@ -464,7 +518,8 @@ def main():
         a=lambda: bench_define_start(lab, mods, args.runs),
         b=lambda: bench_noop(lab, mods, args.ansible12, args.runs),
         c=lambda: bench_readiness(lab, mods, args.boots),
-        d=lambda: bench_many(lab, mods, args.ansible12, args.guests, args.rounds),
+        d=lambda: bench_many(lab, mods, args.ansible12, args.guests, args.rounds, kernel=not args.firmware_only),
+        e=lambda: at_once(lab, mods, args),
     )
     rows = []
     try:
@@ -475,6 +530,14 @@ def main():
     print("\n| What | Figure |\n|---|---|")
     for label, figure in rows:
         print("| %s | %s |" % (label, figure))
+
+
+def at_once(lab, mods, args):
+    rows, figures = bench_at_once(lab, mods, args.at_once, args.boots)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(dict(rounds=args.boots, cores=os.cpu_count(), at_once=figures), handle, indent=1)
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """How long the born2beroot.virt.libvirt_guests inventory plugin takes to list N defined guests.
 
     ANSIBLE_COLLECTIONS_PATH=.collections .venv/bin/python bench/inventory_listing.py [--counts 200 1000] [--runs 5]
+        [--json FILE]
 
 For each count, defines that many guests (never started) with tags, an ``os`` var and one NIC,
 then times Ansible's InventoryManager parsing a ``*.libvirt_guests.yml`` (what
@@ -8,12 +9,13 @@ then times Ansible's InventoryManager parsing a ``*.libvirt_guests.yml`` (what
 - on ``test:///default``, in this process (the test driver keeps its guests per process);
 - on the lab's ``qemu:///system`` (``--no-lab`` skips it), as ``ut-inv-NNNN``, undefined again
   afterwards, with the wall time of a whole ``ansible-inventory --list`` process as well.
-Prints a Markdown table.
+Prints a Markdown table; --json also writes the figures for bench/plot.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -119,6 +121,7 @@ def main():
     parser.add_argument("--counts", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-lab", action="store_true", help="skip qemu:///system")
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     init_plugin_loader(COLLECTIONS)
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -132,6 +135,10 @@ def main():
             "| %s | %d | %.2f s | %.3f s | %s |"
             % (uri, count, defined, parse, "%.2f s" % process if process is not None else "n/a")
         )
+    if args.json:
+        keys = ("uri", "guests", "define_s", "parse_s", "process_s")
+        with open(args.json, "w") as handle:
+            json.dump(dict(runs=args.runs, rows=[dict(zip(keys, row, strict=True)) for row in rows]), handle, indent=1)
 
 
 if __name__ == "__main__":

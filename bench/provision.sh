@@ -6,7 +6,7 @@
 # parallel: two guests in one site.yml run vs one guest at a time.
 # cold:     a cold debootstrap image build in a throwaway cache (needs the Debian archive: run it
 #           outside the lab namespace, plain `bench/provision.sh cold`).
-# Uses its own pool/network (b2b-bench) and removes everything it made.
+# Uses its own pool and network (b2b-bprov; bench/guest_module.py has b2b-bench) and removes everything it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$PWD/.collections ANSIBLE_HOST_KEY_CHECKING=false
@@ -15,39 +15,52 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
 virsh="virsh -q -c qemu:///system"
 
 vars() {  # vars GUEST... -> a vars file for site.yml/destroy.yml with those guests
+  used_lab=yes
   {
     cat <<EOF
-hypervisor_network_name: b2b-bench
+hypervisor_network_name: b2b-bprov
 hypervisor_network_mode: isolated
 hypervisor_network_cidr: 192.168.153.1/24
 hypervisor_network_dhcp_range: {start: 192.168.153.10, end: 192.168.153.250}
-hypervisor_pool_name: b2b-bench
+hypervisor_pool_name: b2b-bprov
 hypervisor_pool_path: $work/pool
-image_pool: b2b-bench
-provision_pool: b2b-bench
-provision_network: b2b-bench
+image_pool: b2b-bprov
+provision_pool: b2b-bprov
+provision_network: b2b-bprov
 provision_ssh_public_key: "$(cat "$work/id_ed25519.pub")"
 provision_ssh_private_key_file: $work/id_ed25519
 image_list: [{name: debian-12, os: debian, source: debootstrap, suite: bookworm}]
-provision_guests:
+provision_guests:$([ $# -gt 0 ] || echo ' []')
 EOF
     for g in "$@"; do echo "  - {name: $g}"; done
   } > "$work/vars.yml"
 }
-play() { ansible-playbook -i examples/lab/inventory.yml -e "@$work/vars.yml" "$@" >> "$work/play.log" 2>&1; }
-seconds() { local s=$EPOCHREALTIME; "$@"; echo "$EPOCHREALTIME - $s" | bc; }
+play() {  # play PLAYBOOK ARGS...: the last run's output stays in $work/last.log, all runs in play.log
+  if ! ansible-playbook -i examples/lab/inventory.yml -e "@$work/vars.yml" "$@" > "$work/last.log" 2>&1; then
+    cat "$work/last.log" >> "$work/play.log"; tail -n 30 "$work/last.log" >&2; echo "bench: ansible-playbook $* failed" >&2; return 1
+  fi
+  cat "$work/last.log" >> "$work/play.log"
+}
+seconds() { local s=$EPOCHREALTIME; "$@" || return; echo "$EPOCHREALTIME - $s" | bc; }
+quiet() { "$@" >/dev/null; }
+past() { [ "$SECONDS" -lt "$1" ] || { echo "bench: no SSH within 300 s" >&2; exit 1; }; }
+unchanged() {  # the last play changed nothing on any host
+  ! grep -E 'changed=[1-9]' "$work/last.log" >/dev/null || { grep -A5 'PLAY RECAP' "$work/last.log" >&2; echo "bench: rerun changed something" >&2; return 1; }
+}
 cleanup() {
+  [ -n "${used_lab:-}" ] || { rm -rf "$work"; return; }   # `cold` alone touches no libvirt object
   vars bench1 bench2 bench3; play playbooks/destroy.yml || true
-  $virsh vol-list b2b-bench 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-bench >/dev/null 2>&1 || true
-  $virsh pool-destroy b2b-bench >/dev/null 2>&1 || true; $virsh pool-undefine b2b-bench >/dev/null 2>&1 || true
+  $virsh vol-list b2b-bprov 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-bprov >/dev/null 2>&1 || true
+  $virsh pool-destroy b2b-bprov >/dev/null 2>&1 || true; $virsh pool-undefine b2b-bprov >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 bench_boot() {
   # Pool, network and disk from site.yml with no guest, then the guest by hand with the same XML.
   vars; play playbooks/site.yml --tags provision
-  $virsh vol-create-as b2b-bench bootbench.qcow2 8G --format qcow2 --backing-vol debian-12.qcow2 --backing-vol-format qcow2 >/dev/null
+  $virsh vol-create-as b2b-bprov bootbench.qcow2 8G --format qcow2 --backing-vol debian-12.qcow2 --backing-vol-format qcow2 >/dev/null
   vars bootbench
   local start=$EPOCHREALTIME ip=""
   ansible -i localhost, -c local -e ansible_python_interpreter="$(command -v python)" -e "@$work/vars.yml" localhost \
@@ -55,31 +68,39 @@ bench_boot() {
 import json, os
 work = os.environ["WORK"]
 print(json.dumps(dict(name="bootbench", state="running", virt_type="qemu", memory="512MiB", vcpus=1,
-    disks=[dict(pool="b2b-bench", volume="bootbench.qcow2")], interfaces=[dict(network="b2b-bench")],
+    disks=[dict(pool="b2b-bprov", volume="bootbench.qcow2")], interfaces=[dict(network="b2b-bprov")],
     boot=dict(kernel=work + "/pool/debian-12-vmlinuz", initrd=work + "/pool/debian-12-initrd.img",
-              cmdline="root=LABEL=rootfs rw console=ttyS0"), seed_pool="b2b-bench",
+              cmdline="root=LABEL=rootfs rw console=ttyS0"), seed_pool="b2b-bprov",
     cloud_init=dict(user_data=dict(users=[dict(name="ansible", ssh_authorized_keys=[open(work + "/id_ed25519.pub").read().strip()])])))))
 EOF
 )" >/dev/null
-  until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; done
-  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; done
+  local deadline=$((SECONDS + 300))
+  until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; past "$deadline"; done
+  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
   echo "boot: guest's own boot to SSH port open: $(echo "$EPOCHREALTIME - $start" | bc) s"
-  $virsh destroy bootbench >/dev/null; $virsh undefine bootbench >/dev/null; $virsh vol-delete --pool b2b-bench bootbench.qcow2 >/dev/null
-  $virsh vol-delete --pool b2b-bench bootbench-seed.iso >/dev/null 2>&1 || true
+  $virsh destroy bootbench >/dev/null; $virsh undefine bootbench >/dev/null; $virsh vol-delete --pool b2b-bprov bootbench.qcow2 >/dev/null
+  $virsh vol-delete --pool b2b-bprov bootbench-seed.iso >/dev/null 2>&1 || true
 }
 
 bench_site() {
+  local t
   vars bench1
-  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $(seconds play playbooks/site.yml --tags provision) s"
-  echo "site: rerun on the running guest: $(seconds play playbooks/site.yml --tags provision) s"
+  t=$(seconds play playbooks/site.yml --tags provision)
+  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $t s"
+  t=$(seconds play playbooks/site.yml --tags provision); unchanged
+  echo "site: rerun on the running guest (changed=0): $t s"
   play playbooks/destroy.yml
 }
 
 bench_parallel() {
+  local t
   vars bench1 bench2
-  echo "parallel: two guests in one site.yml run: $(seconds play playbooks/site.yml --tags provision) s"
+  t=$(seconds play playbooks/site.yml --tags provision)
+  echo "parallel: two guests in one site.yml run: $t s"
+  t=$(seconds play playbooks/site.yml --tags provision); unchanged
+  echo "parallel: rerun on the two running guests (changed=0): $t s"
   play playbooks/destroy.yml
-  local total=0 t
+  local total=0
   for g in bench1 bench2; do
     vars "$g"; t=$(seconds play playbooks/site.yml --tags provision); total=$(echo "$total + $t" | bc); play playbooks/destroy.yml
   done
@@ -87,7 +108,9 @@ bench_parallel() {
 }
 
 bench_cold() {
-  echo "cold: debootstrap image build, empty cache: $(seconds roles/image/files/build-debian-image --cache "$work/cold" >/dev/null) s"
+  local t
+  t=$(seconds quiet roles/image/files/build-debian-image --cache "$work/cold")
+  echo "cold: debootstrap image build, empty cache: $t s"
 }
 
 export WORK=$work

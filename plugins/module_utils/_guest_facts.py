@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_wait import guest_addresses, pick_ip
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_xml import parse_domain
-from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import libvirt
+from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import is_no_such, libvirt
 from ansible_collections.born2beroot.virt.plugins.module_utils._units import format_size
 
 STATE_NAMES = {
@@ -91,9 +91,19 @@ def describe_guest(dom, address_sources=("lease",)):
     return info
 
 
+def _named(conn, name):
+    """[the domain called ``name``] or []: one lookup, whatever the number of guests."""
+    try:
+        return [conn.lookupByName(name)]
+    except libvirt.libvirtError as exc:
+        if is_no_such(exc, libvirt.VIR_ERR_NO_DOMAIN):
+            return []
+        raise
+
+
 def list_guests(conn, name=None, tags=None, address_sources=("lease",)):
     """Descriptions (see describe_guest) of the guests of ``conn``, only ``name`` if given, only
     those carrying all ``tags`` if given, sorted by name."""
-    domains = [d for d in conn.listAllDomains(0) if name is None or d.name() == name]
+    domains = conn.listAllDomains(0) if name is None else _named(conn, name)
     guests = [describe_guest(d, address_sources) for d in domains]
     return sorted((g for g in guests if set(tags or []) <= set(g["tags"])), key=lambda g: g["name"])

@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -159,6 +160,21 @@ def test_same_guest_name_on_two_uris_gets_unique_host_names(tmp_path, guests):
     assert sorted(inventory.hosts) == ["db", "db@2", "test", "test@2", "web", "web@2"]
     assert hostvars(inventory, "web@2")["libvirt_name"] == "web"
     assert members(inventory, "libvirt_tag_web_front") == ["web", "web@2"]
+
+
+def test_uris_are_listed_at_the_same_time_in_their_order(tmp_path, guests, monkeypatch):
+    """Each listing waits until all three have started: listed one after the other, the barrier breaks."""
+    started = threading.Barrier(3, timeout=10)
+    real = libvirt_guests.list_uri
+
+    def list_together(uri, *args):
+        started.wait()
+        return real(uri, *args)
+
+    monkeypatch.setattr(libvirt_guests, "list_uri", list_together)
+    # Not BAD_URI: Ansible shows a warning once per process, and another test looks for that one.
+    inventory = parse(tmp_path, uris=[URI, "test:///unreachable-in-parallel.xml", URI], unreachable="warn")
+    assert sorted(inventory.hosts) == ["db", "db@3", "test", "test@3", "web", "web@3"]
 
 
 def test_unreachable_uri_fails_naming_it(tmp_path, guests):

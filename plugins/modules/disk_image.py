@@ -37,62 +37,6 @@ options:
         (C(build-debian-image --rootfs-tar) of the image role makes one).
     type: path
     required: true
-  layout:
-    description: The disk layout, as for M(born2beroot.virt.disk_layout).
-    type: dict
-    required: true
-    suboptions:
-      name:
-        description:
-          - V(mandatory) is Born2beRoot's mandatory layout (LVs C(root), C(swap), C(home)); V(bonus) its bonus
-            layout (C(root), C(swap), C(home), C(var), C(srv), C(tmp), C(var-log)); V(custom) takes O(layout.volumes).
-          - V(plain) is one unencrypted file system and is not built by this module.
-        type: str
-        required: true
-        choices: [plain, mandatory, bonus, custom]
-      disk_size:
-        description: Size of the disk (thin-provisioned qcow2), with a unit.
-        type: str
-        default: 8GiB
-      boot_size:
-        description: Size of the plain C(/boot) partition.
-        type: str
-        default: 500MiB
-      boot_fstype:
-        description: File system of C(/boot).
-        type: str
-        default: ext2
-        choices: [ext2, ext3, ext4]
-      vg:
-        description: Name of the LVM volume group.
-        type: str
-        default: LVMGroup
-      crypt_name:
-        description: Device-mapper name of the opened LUKS container (the guest sees partition 5 as C(vda5)).
-        type: str
-        default: vda5_crypt
-      volumes:
-        description:
-          - For V(custom), every logical volume. For V(mandatory) and V(bonus), changes to the sizes of their
-            volumes, by name (mount points and file systems are fixed).
-          - Preset sizes (MiB) - mandatory - root 2560, swap 512, home 1024; bonus - root 2560, swap 512,
-            home 512, var 1024, srv 256, tmp 256, var-log 512.
-        type: list
-        elements: dict
-        suboptions:
-          name:
-            description: LV name (the device is C(/dev/mapper/<vg>-<name>), with C(-) doubled).
-            type: str
-            required: true
-          size:
-            description: Size with a unit (a bare number is MiB); rounded up to whole 4 MiB extents.
-            type: str
-          mount:
-            description: Absolute mount point, or V(swap).
-            type: str
-          fstype:
-            description: V(ext4) (default), V(ext3), V(ext2), or V(swap) for O(layout.volumes[].mount=swap).
-            type: str
   passphrase:
     description: Passphrase of the LUKS2 container. Take it from Ansible Vault; it is never logged or written to disk.
     type: str
@@ -120,6 +64,7 @@ requirements:
   - python3-guestfs, libguestfs-tools and a kernel for the appliance (Debian package linux-image-amd64)
   - qemu-img, tar, chroot, and root privileges
 extends_documentation_fragment:
+  - born2beroot.virt.disk_layout
   - born2beroot.virt.attributes
 attributes:
   check_mode:

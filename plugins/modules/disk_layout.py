@@ -19,55 +19,6 @@ description:
     installation runs unattended). The returned RV(kickstart) never contains the passphrase.
   - Runs on any host; it needs neither libvirt nor libguestfs.
 options:
-  layout:
-    description: The disk layout. See M(born2beroot.virt.disk_image) for the presets and their sizes.
-    type: dict
-    required: true
-    suboptions:
-      name:
-        description: V(plain) (one unencrypted file system), V(mandatory), V(bonus) or V(custom).
-        type: str
-        required: true
-        choices: [plain, mandatory, bonus, custom]
-      disk_size:
-        description: Size of the disk, with a unit.
-        type: str
-        default: 8GiB
-      boot_size:
-        description: Size of the plain C(/boot) partition.
-        type: str
-        default: 500MiB
-      boot_fstype:
-        description: File system of C(/boot).
-        type: str
-        default: ext2
-        choices: [ext2, ext3, ext4]
-      vg:
-        description: Name of the LVM volume group.
-        type: str
-        default: LVMGroup
-      crypt_name:
-        description: Device-mapper name of the opened LUKS container.
-        type: str
-        default: vda5_crypt
-      volumes:
-        description: Logical volumes for V(custom); size changes by name for V(mandatory) and V(bonus).
-        type: list
-        elements: dict
-        suboptions:
-          name:
-            description: LV name.
-            type: str
-            required: true
-          size:
-            description: Size with a unit (a bare number is MiB).
-            type: str
-          mount:
-            description: Absolute mount point, or V(swap).
-            type: str
-          fstype:
-            description: V(ext4) (default), V(ext3), V(ext2) or V(swap).
-            type: str
   passphrase:
     description:
       - Passphrase of the encrypted container; required by every layout but V(plain).
@@ -86,6 +37,7 @@ options:
     type: str
     default: vda
 extends_documentation_fragment:
+  - born2beroot.virt.disk_layout
   - born2beroot.virt.attributes.full_support
 seealso:
   - module: born2beroot.virt.disk_image

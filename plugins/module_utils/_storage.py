@@ -22,6 +22,9 @@ import contextlib
 import hashlib
 import io
 import os
+import signal
+import socket
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
@@ -142,11 +145,19 @@ def write_volume(conn, pool, vol_name, reader, size, mode=DEFAULT_MODE):
     When this process sees the pool's directory (a local hypervisor), the bytes go to a
     temporary volume that is renamed over ``vol_name`` once complete: a half-written volume
     is never visible under that name, and the old one stays until the new one is whole.
-    libvirt has no rename call, so against a remote hypervisor the volume is written in
-    place and deleted again if the transfer fails. Volumes are created raw and sized to the
-    bytes; dir pools then detect the real format (qcow2, iso, ...) when they refresh.
+    SIGTERM and Ctrl-C remove the temporary volume; one whose writer was killed outright
+    (SIGKILL, power loss) is removed by the next write to the pool. libvirt has no rename
+    call, so against a remote hypervisor the volume is written in place and deleted again if
+    the transfer fails. Volumes are created raw and sized to the bytes; dir pools then detect
+    the real format (qcow2, iso, ...) when they refresh.
     """
-    temp = _create(pool, TEMP_PREFIX + uuid.uuid4().hex, size, mode)
+    with _terminate_raises_exit():
+        return _write_volume(conn, pool, vol_name, reader, size, mode)
+
+
+def _write_volume(conn, pool, vol_name, reader, size, mode):
+    remove_abandoned_uploads(pool)
+    temp = _create(pool, _temp_name(), size, mode)
     local_dir = _visible_dir(conn, temp, size)
     if local_dir is None:
         _delete_quietly(temp)
@@ -166,6 +177,52 @@ def write_volume(conn, pool, vol_name, reader, size, mode=DEFAULT_MODE):
         raise
     _refresh(pool)
     return find_volume(pool, vol_name)
+
+
+def _temp_name():
+    # Host and pid in the name let a later run tell an abandoned upload from one in progress.
+    return "%s%s-%d-%s" % (TEMP_PREFIX, socket.gethostname(), os.getpid(), uuid.uuid4().hex[:12])
+
+
+def _writer_is_gone(temp_name):
+    """True when ``temp_name`` was written by a process of this host that no longer exists."""
+    host, _sep, pid = temp_name[len(TEMP_PREFIX) :].rpartition("-")[0].rpartition("-")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another host's (or an unknown) writer: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def remove_abandoned_uploads(pool):
+    """Delete ``pool``'s temporary upload volumes whose writer has died; their names."""
+    removed = []
+    for vol in pool.listAllVolumes(0):
+        if vol.name().startswith(TEMP_PREFIX) and _writer_is_gone(vol.name()):
+            _delete_quietly(vol)
+            removed.append(vol.name())
+    return removed
+
+
+@contextlib.contextmanager
+def _terminate_raises_exit():
+    """While a transfer runs, SIGTERM raises SystemExit so that cleanup code runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _create(pool, name, size, mode):

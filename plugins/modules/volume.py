@@ -65,6 +65,8 @@ options:
         once complete, so a half-written image is never visible under O(name). Remote hypervisors
         have no rename call in libvirt's API; there the volume is written in place and removed
         again if the transfer fails.
+      - A run stopped by SIGTERM or Ctrl-C removes its temporary volume; one left by a killed run
+        (SIGKILL) is removed by the next upload into the same pool.
       - An existing volume is compared by size, then by SHA-256 of its bytes.
     type: path
   allow_shrink:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# site.yml up to provisioning (--tags provision; make demo runs all of it): the guest answers SSH, a second run
+# site.yml up to provisioning (--tags provision; make demo runs all of it): runs interrupted by SIGTERM and SIGINT
+# leave nothing half-written and the next run converges; the guest answers SSH, a second run
 # (through ansible-runner, as AWX runs it) changes nothing, destroy.yml leaves no guest, disk, seed or network
 # behind (the cached base image stays).
 set -euo pipefail
@@ -51,7 +52,47 @@ play "$dir/playbooks/site.yml" --tags provision --check | tee "$work/check.log"
 left=$( { $virsh list --all --name | grep -x it-site1 || true; $virsh net-list --all --name | grep -x b2b-it-site || true; } )
 [ -z "$left" ] || { echo "FAIL: check mode created: $left"; exit 1; }
 
+# Interrupted runs: site.yml in a process group of its own gets SIGNAL (to the whole group, as a terminal's
+# Ctrl-C or a job runner's cancel does) as soon as the shell test CONDITION holds.
+interrupt_when() {
+  local signal=$1 condition=$2 log=$3 waited=0
+  setsid ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml" \
+    "$dir/playbooks/site.yml" --tags provision >"$log" 2>&1 &
+  local pid=$!
+  until eval "$condition"; do
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "FAIL: site.yml ended before: $condition"; exit 1; }
+    sleep 0.05
+  done
+  kill -s "$signal" -- "-$pid"
+  until ! kill -0 -- "-$pid" 2>/dev/null; do
+    sleep 0.2; waited=$((waited + 1))
+    [ $waited -lt 300 ] || { echo "FAIL: site.yml still runs 60 s after $signal"; exit 1; }
+  done
+  wait "$pid" || true
+  echo "site.yml got $signal when [$condition] held; its last task: $(grep '^TASK' "$log" | tail -n1)"
+}
+uploading() { compgen -G "$work/pool/.b2br-upload-*" >/dev/null; }
+temporary_volumes() { ls -A "$work/pool" | grep '^\.b2br-upload-' || true; }
+
+# SIGTERM while the base image is copied into the pool: no temporary volume stays, and a volume under a
+# final name is whole (the same bytes as the cached image it was copied from).
+interrupt_when TERM uploading "$work/interrupt-image.log"
+[ -z "$(temporary_volumes)" ] || { echo "FAIL: SIGTERM left $(temporary_volumes)"; exit 1; }
+cache=$("$dir/scripts/lab" image)   # the cached build site.yml copies from (same suite and packages)
+for pair in debian-12.qcow2:base.qcow2 debian-12-vmlinuz:vmlinuz debian-12-initrd.img:initrd.img; do
+  volume=$work/pool/${pair%%:*}
+  [ ! -e "$volume" ] || cmp -s "$volume" "$cache/${pair#*:}" ||
+    { echo "FAIL: $volume is not the whole $cache/${pair#*:}"; exit 1; }
+done
+
+# Ctrl-C (SIGINT) once the guest is defined, mid-provisioning.
+interrupt_when INT "$virsh list --all --name | grep -qx it-site1" "$work/interrupt-guest.log"
+
 play "$dir/playbooks/site.yml" --tags provision | tee "$work/first.log"
+volumes=$(ls -A "$work/pool" | sort | tr '\n' ' ')
+[ "$volumes" = "debian-12-initrd.img debian-12-vmlinuz debian-12.qcow2 it-site1-seed.iso it-site1.qcow2 " ] ||
+  { echo "FAIL: after the interrupted runs and a rerun the pool holds: $volumes"; exit 1; }
+[ "$($virsh list --all --name | grep -cx it-site1)" = 1 ] || { echo "FAIL: it-site1 is not defined exactly once"; exit 1; }
 grep -q "it-site1 at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show it-site1 on the test network"; exit 1; }
 
 # The guest answers SSH as the provisioned user with the provisioned key.

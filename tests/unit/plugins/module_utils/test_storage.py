@@ -96,3 +96,27 @@ def test_lab_qcow2_file_keeps_its_bytes_and_format(lab_conn, lab_pool, tmp_path)
     vol = lab_pool.storageVolLookupByName("base.qcow2")
     assert "<format type='qcow2'/>" in vol.XMLDesc(0)
     assert vol.info()[1] == 1024**3
+
+
+def _dead_pid():
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_only_uploads_whose_writer_died_are_removed(test_conn):
+    import socket
+
+    pool = test_conn.storagePoolLookupByName("default-pool")
+    host = socket.gethostname()
+    names = {
+        "dead": "%s%s-%d-aaaa" % (storage.TEMP_PREFIX, host, _dead_pid()),
+        "alive": "%s%s-%d-bbbb" % (storage.TEMP_PREFIX, host, os.getpid()),
+        "other host": "%sanother-host.example-%d-cccc" % (storage.TEMP_PREFIX, _dead_pid()),
+        "no pid": storage.TEMP_PREFIX + "0123abcd",
+        "a user's": "dead-%d-dddd.img" % _dead_pid(),
+    }
+    for name in names.values():
+        pool.createXML(storage.volume_xml(name, 4096), 0)
+    assert storage.remove_abandoned_uploads(pool) == [names["dead"]]
+    assert sorted(pool.listVolumes()) == sorted(n for k, n in names.items() if k != "dead")

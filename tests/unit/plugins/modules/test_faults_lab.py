@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import COLLECTIONS_ROOT
@@ -230,6 +231,52 @@ def test_an_interrupted_upload_never_shows_half_a_volume_under_its_name(lab_conn
     lab_pool.refresh(0)
     assert lab_pool.listVolumes() == ["disk.raw"] and os.listdir(directory) == ["disk.raw"]
     assert storage.volume_sha256(lab_conn, lab_pool.name(), "disk.raw") == hashlib.sha256(old).hexdigest()
+
+
+# A writer that stalls half-way until it is signalled, in a process of its own.
+STALLING_WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import libvirt
+from ansible_collections.born2beroot.virt.plugins.module_utils import _storage as storage
+class Stalls:
+    sent = 0
+    def read(self, size):
+        if self.sent >= 1024 * 1024:
+            sys.stderr.write("half-way\\n"); sys.stderr.flush()
+            time.sleep(600)
+        self.sent += size
+        return b"\\3" * size
+conn = libvirt.open("qemu:///system")
+storage.write_volume(conn, conn.storagePoolLookupByName(sys.argv[2]), "disk.raw", Stalls(), 8 * 1024 * 1024)
+"""
+
+
+def stop_writer_half_way(pool, signum):
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STALLING_WRITER, COLLECTIONS_ROOT, pool.name()], stderr=subprocess.PIPE, text=True
+    )
+    assert writer.stderr.readline() == "half-way\n"
+    pool.refresh(0)
+    assert [n for n in pool.listVolumes() if n.startswith(storage.TEMP_PREFIX)], "no temporary volume mid-transfer"
+    writer.send_signal(signum)
+    writer.wait(timeout=60)
+    pool.refresh(0)
+    return sorted(pool.listVolumes())
+
+
+def test_a_terminated_upload_removes_its_temporary_volume(lab_pool):
+    directory = ET.fromstring(lab_pool.XMLDesc(0)).findtext("target/path")
+    assert stop_writer_half_way(lab_pool, signal.SIGTERM) == []
+    assert os.listdir(directory) == []
+
+
+def test_a_killed_uploads_temporary_volume_is_removed_by_the_next_write(lab_conn, lab_pool):
+    left = stop_writer_half_way(lab_pool, signal.SIGKILL)
+    assert len(left) == 1 and left[0].startswith(storage.TEMP_PREFIX)  # SIGKILL leaves no chance to clean up
+    storage.upload_to_volume(lab_conn, lab_pool.name(), "seed.iso", b"next run")
+    lab_pool.refresh(0)
+    assert lab_pool.listVolumes() == ["seed.iso"]
 
 
 # --- libvirtd stopped in the middle of a run (a private daemon, never the lab's) ---------------

@@ -106,7 +106,7 @@ def bonus_evidence():
             "unknown_tcp": {
                 "rc": 1,
                 "out": "",
-                "error": "ERROR 1045 (28000): Access denied for user 'b2b_evaluate_nobody'@'localhost' (using password: NO)",
+                "error": "ERROR 1045 (28000): Access denied for user 'b2b_evaluate_nobody'@'localhost'",
             },
             "accounts": {
                 "rc": 0,
@@ -124,7 +124,7 @@ def bonus_evidence():
             "active": "active",
             "enabled": "enabled",
             "status_rc": 0,
-            "status": "Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 0\n`- Actions\n   `- Currently banned: 0",
+            "status": "Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 0\n`- Actions",
             "jail": {"maxretry": "3", "bantime": "600", "findtime": "600", "actions": "iptables-multiport"},
             "ports": {"iptables-multiport": "4242"},
         },

@@ -26,8 +26,9 @@ expect mariadb_refuses_anonymous 'Access denied for user .b2b_nobody.' "$(mysql 
 expect mariadb_no_anonymous_account '^0$' "$(sql "SELECT COUNT(*) FROM mysql.user WHERE User = ''")"
 expect mariadb_no_remote_root '^0$' "$(sql "SELECT COUNT(*) FROM mysql.user WHERE User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1')")"
 expect mariadb_no_test_database '^0$' "$(sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'test'")"
-expect mariadb_site_account '^[1-9][0-9]*$' "$(MYSQL_PWD=$B2B_DB_PASSWORD mysql --batch --skip-column-names --protocol=TCP -h 127.0.0.1 -u "$db_user" "$db_name" -e 'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()' 2>&1)"
-expect mariadb_site_account_confined 'denied' "$(MYSQL_PWD=$B2B_DB_PASSWORD mysql --protocol=TCP -h 127.0.0.1 -u "$db_user" mysql -e 'SELECT 1' 2>&1)"
+# The site's account as WordPress uses it (DB_HOST localhost: the socket), its password from the environment.
+expect mariadb_site_account '^[1-9][0-9]*$' "$(MYSQL_PWD=$B2B_DB_PASSWORD mysql --batch --skip-column-names -u "$db_user" "$db_name" -e 'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()' 2>&1)"
+expect mariadb_site_account_confined 'denied' "$(MYSQL_PWD=$B2B_DB_PASSWORD mysql -u "$db_user" mysql -e 'SELECT 1' 2>&1)"
 
 # --- the site's configuration ------------------------------------------------------------------------
 expect wp_config_private '^640 root www-data$' "$(stat -c '%a %U %G' /etc/wordpress/config-default.php)"

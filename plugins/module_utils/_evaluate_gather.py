@@ -18,7 +18,8 @@ import re
 import shutil
 import socket
 import urllib.error
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.born2beroot.virt.plugins.module_utils import _evaluate_parse as parse
 from ansible_collections.born2beroot.virt.plugins.module_utils._evaluate_host import (
@@ -249,7 +250,7 @@ HTTP_TIMEOUT = 60  # PHP under emulation is slow
 def http_get(url):
     """GET ``url`` (redirects followed) -> {'status', 'url', 'body' (first 64 KiB), 'error'}."""
     try:
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:  # noqa: S310 - http to this host only
+        with open_url(url, timeout=HTTP_TIMEOUT, use_proxy=False) as response:
             return {"status": response.status, "url": response.geturl(), "body": _text(response.read(65536))}
     except urllib.error.HTTPError as exc:
         return {"status": exc.code, "url": url, "body": _text(exc.read(65536)), "error": str(exc)}

@@ -12,6 +12,7 @@ observed is wrong, is skipped when nothing observed is wrong but a part could no
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 
 from ansible_collections.born2beroot.virt.plugins.module_utils import _evaluate_parse as parse
@@ -749,6 +750,116 @@ def check_monitoring_cron_stop(c, ev, ex):
     )
 
 
+# --- bonus ---------------------------------------------------------------------------------------
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _bonus_installed(c, ev, ex, key, what):
+    """The bonus evidence when one of the ``key`` packages is installed; else the check is skipped."""
+    bonus = ev.get("bonus") or {}
+    names = (ex.get("bonus_packages") or {}).get(key) or []
+    present = [n for n in names if (bonus.get("packages") or {}).get(n)]
+    if not present:
+        c.missing("%s is not installed (%s): bonus not attempted" % (what, " or ".join(names) or "no package known"))
+        return None
+    c.see("installed: %s" % ", ".join(present))
+    return bonus
+
+
+def _page(c, page, path):
+    page = page or {}
+    c.expect(
+        page.get("status") == 200,
+        "GET %s: HTTP %s%s" % (path, page.get("status"), " (%s)" % page["error"] if page.get("error") else ""),
+    )
+    return page.get("body") or ""
+
+
+def check_bonus_wordpress(c, ev, ex):
+    bonus = _bonus_installed(c, ev, ex, "site", "WordPress")
+    if bonus is None:
+        return
+    packages, names = bonus.get("packages") or {}, ex.get("bonus_packages") or {}
+    for key, what in (("web", "lighttpd"), ("php", "PHP"), ("db", "MariaDB")):
+        have = [n for n in names.get(key, []) if packages.get(n)]
+        c.expect(bool(have), "%s installed: %s" % (what, ", ".join(have) or "no"))
+    forbidden = [n for n in names.get("forbidden", []) if packages.get(n)]
+    c.expect(not forbidden, "Apache or NGINX installed: %s" % (", ".join(forbidden) or "none"))
+    port = int(ex["bonus_http_port"])
+    listeners = [s for s in parse.parse_ss_listening((ev.get("sshd") or {}).get("listening")) if s["port"] == port]
+    processes = sorted({s["process"] or "unknown" for s in listeners})
+    c.expect(processes == ["lighttpd"], "port %d is served by %s" % (port, ", ".join(processes) or "nothing"))
+    body = _page(c, bonus.get("front_page"), "/")
+    title = re.search(r"<title[^>]*>([^<]*)</title>", body, re.I)
+    title = html.unescape(title.group(1)).strip() if title else ""
+    wanted = ex.get("bonus_site_title") or ""
+    c.expect(
+        bool(title) and wanted in title,
+        "the front page's title is %r%s" % (title, ", wanted %r" % wanted if wanted else ""),
+    )
+    login = _page(c, bonus.get("login_page"), "/wp-login.php")
+    c.expect(
+        'name="log"' in login,
+        "wp-login.php shows %s" % ("the login form" if 'name="log"' in login else "no login form"),
+    )
+    _check_mariadb(c, bonus.get("mariadb"))
+
+
+def _check_mariadb(c, db):
+    if not db:
+        c.expect(False, "MariaDB is not installed")
+        return
+    for key, who in (("root_tcp", "root"), ("unknown_tcp", "an unknown user")):
+        attempt = db.get(key) or {}
+        c.expect(
+            attempt.get("rc") not in (0, None),
+            "MariaDB over TCP %s %s: %s"
+            % ("refuses" if attempt.get("rc") not in (0, None) else "ACCEPTS", who, _tail(attempt.get("error"), 1)),
+        )
+    accounts = db.get("accounts") or {}
+    if not c.expect(accounts.get("rc") == 0, "reading mysql.user: %s" % (_tail(accounts.get("error"), 1) or "ok")):
+        return
+    rows = [line.split("\t") + [""] for line in (accounts.get("out") or "").splitlines()]
+    anonymous = sorted("''@'%s'" % row[1] for row in rows if row[0] == "")
+    remote_root = sorted("root@'%s'" % row[1] for row in rows if row[0] == "root" and row[1] not in LOCAL_HOSTS)
+    c.expect(not anonymous, "anonymous accounts: %s" % (", ".join(anonymous) or "none"))
+    c.expect(not remote_root, "root accounts for other hosts: %s" % (", ".join(remote_root) or "none"))
+    databases = (db.get("databases") or {}).get("out") or ""
+    c.expect(
+        "test" not in databases.split(), "test database: %s" % ("present" if "test" in databases.split() else "none")
+    )
+    addresses = sorted({s["address"] for s in parse.parse_ss_listening(db.get("listening"))})
+    c.expect(
+        all(a.startswith("127.") or a == "::1" for a in addresses),
+        "MariaDB listens on %s" % (", ".join(addresses) or "no TCP port (socket only)"),
+    )
+
+
+def check_bonus_fail2ban(c, ev, ex):
+    bonus = _bonus_installed(c, ev, ex, "service", "fail2ban")
+    if bonus is None:
+        return
+    f2b = bonus.get("fail2ban") or {}
+    c.expect(f2b.get("active") == "active", "fail2ban service: %s" % f2b.get("active"))
+    c.expect(f2b.get("enabled") == "enabled", "fail2ban at boot: %s" % f2b.get("enabled"))
+    if not c.expect(
+        f2b.get("status_rc") == 0,
+        "jail sshd: %s" % (_tail(f2b.get("status"), 1) if f2b.get("status_rc") else "running"),
+    ):
+        return
+    jail = f2b.get("jail") or {}
+    c.see(
+        "maxretry %s, findtime %s s, bantime %s s" % (jail.get("maxretry"), jail.get("findtime"), jail.get("bantime"))
+    )
+    ports = {action: port for action, port in (f2b.get("ports") or {}).items() if port}
+    guarded = [a for a, p in ports.items() if str(ex["ssh_port"]) in re.split(r"[,:\s]+", p)]
+    c.expect(
+        bool(guarded),
+        "the jail's actions block port %s: %s"
+        % (ex["ssh_port"], "; ".join("%s %s" % item for item in sorted(ports.items())) or "no action with a port"),
+    )
+
+
 # --- the evaluation itself ------------------------------------------------------------------------
 
 SNAPSHOT_KEYS = ("users", "groups", "hostname", "etc_hostname", "firewall_rules", "cron_active", "script")
@@ -807,6 +918,8 @@ CATALOGUE = (
     ("monitoring_cron", "cron broadcasts the report every {monitoring_interval} minutes", check_monitoring_cron),
     ("monitoring_output", "The report shows every field", check_monitoring_output),
     ("monitoring_cron_stop", "cron can be stopped without editing the script", check_monitoring_cron_stop),
+    ("bonus_wordpress", "Bonus: WordPress on lighttpd, PHP and MariaDB, no Apache or NGINX", check_bonus_wordpress),
+    ("bonus_fail2ban", "Bonus: fail2ban guards SSH on port {ssh_port}", check_bonus_fail2ban),
     ("cleanup", "The evaluation left the host as it found it", check_cleanup),
 )
 CHECK_IDS = tuple(entry[0] for entry in CATALOGUE)

@@ -17,6 +17,9 @@ import os
 import re
 import shutil
 import socket
+import urllib.error
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.born2beroot.virt.plugins.module_utils import _evaluate_parse as parse
 from ansible_collections.born2beroot.virt.plugins.module_utils._evaluate_host import (
@@ -110,6 +113,7 @@ def inspect(p):
     }
     ev["mac"] = _mac_inspect(plat)
     ev["monitoring"] = _monitoring_inspect(plat, ex)
+    ev["bonus"] = _bonus_inspect(plat, ex)
     rules = parse.parse_ufw_added(ev["firewall"]["added"]) if plat["firewall"] == "ufw" else None
     ev["state"] = snapshot(p, rules)
     return ev
@@ -235,6 +239,68 @@ def _monitoring_inspect(plat, ex):
         executable = int(facts["mode"], 8) & 0o111
         rc, stdout, stderr = run([script] if executable else ["bash", script], timeout=60)
         result["run"] = {"rc": rc, "stdout": stdout, "stderr": stderr, "executable": bool(executable)}
+    return result
+
+
+# --- bonus: WordPress on lighttpd + MariaDB + PHP, fail2ban ----------------------------------------
+
+HTTP_TIMEOUT = 60  # PHP under emulation is slow
+
+
+def http_get(url):
+    """GET ``url`` (redirects followed) -> {'status', 'url', 'body' (first 64 KiB), 'error'}."""
+    try:
+        with open_url(url, timeout=HTTP_TIMEOUT, use_proxy=False) as response:
+            return {"status": response.status, "url": response.geturl(), "body": _text(response.read(65536))}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "url": url, "body": _text(exc.read(65536)), "error": str(exc)}
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return {"status": None, "url": url, "body": "", "error": str(exc)}
+
+
+def _text(data):
+    return data.decode("utf-8", "replace")
+
+
+def _mysql(args, sql):
+    rc, stdout, stderr = run(["mysql", "--batch", "--skip-column-names"] + args + ["-e", sql])
+    return {"rc": rc, "out": stdout, "error": stderr.strip()}
+
+
+def _bonus_inspect(plat, ex):
+    """Packages of the bonus; the site, MariaDB and fail2ban as far as they are installed (read only)."""
+    names = plat.get("bonus") or {}
+    wanted = sorted(
+        {name for key in ("site", "web", "php", "db", "forbidden", "service") for name in names.get(key, [])}
+    )
+    result = {"packages": installed_packages(plat, wanted) if wanted else {}}
+    if any(result["packages"].get(name) for name in names.get("site", []) + names.get("web", [])):
+        base = "http://127.0.0.1:%d" % int(ex.get("bonus_http_port", 80))
+        result["front_page"] = http_get(base + "/")
+        result["login_page"] = http_get(base + "/wp-login.php")
+    if any(result["packages"].get(name) for name in names.get("db", [])):
+        result["mariadb"] = {
+            # Over TCP, as a remote client would be seen; the probe's own access is root's socket.
+            "root_tcp": _mysql(["--protocol=TCP", "-h", "127.0.0.1", "-u", "root"], "SELECT 1"),
+            "unknown_tcp": _mysql(["--protocol=TCP", "-h", "127.0.0.1", "-u", "b2b_evaluate_nobody"], "SELECT 1"),
+            "accounts": _mysql([], "SELECT User, Host FROM mysql.user"),
+            "databases": _mysql([], "SHOW DATABASES"),
+            "listening": out(["ss", "-Hltn", "sport = :3306"]),
+        }
+    if any(result["packages"].get(name) for name in names.get("service", [])):
+        jail = {}
+        for key in ("maxretry", "bantime", "findtime", "actions"):
+            jail[key] = out(["fail2ban-client", "get", "sshd", key])
+        actions = [a.strip() for a in re.split(r"[,\n]", jail["actions"]) if a.strip() and not a.startswith("The jail")]
+        rc, stdout, stderr = run(["fail2ban-client", "status", "sshd"])
+        result["fail2ban"] = {
+            "active": systemctl("is-active", "fail2ban"),
+            "enabled": systemctl("is-enabled", "fail2ban"),
+            "status_rc": rc,
+            "status": (stdout + stderr).strip(),
+            "jail": jail,
+            "ports": {a: out(["fail2ban-client", "get", "sshd", "action", a, "port"]) for a in actions},
+        }
     return result
 
 

@@ -92,11 +92,18 @@ def secret_values(paths):
 
 
 def scenario_vars_files(scenario):
-    """A scenario's own vars files; one without runs the default scenario's playbooks and vars."""
-    folder = os.path.join(ROOT, "molecule", scenario, "vars")
-    if scenario != "default" and os.path.isdir(folder):
-        return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".yml"))
-    return [os.path.join(ROOT, "molecule", "default", "vars", "bootstrap.yml")]
+    """The vars files a scenario's own playbooks load; one without playbooks of its own runs the
+    default scenario's, with their vars."""
+    folder = os.path.join(ROOT, "molecule", scenario)
+    found = set()
+    for name in os.listdir(folder):
+        if not name.endswith(".yml") or name == "molecule.yml":
+            continue
+        with open(os.path.join(folder, name), encoding="utf-8") as stream:
+            plays = yaml.safe_load(stream) or []
+        for play in plays if isinstance(plays, list) else []:
+            found |= {os.path.normpath(os.path.join(folder, f)) for f in play.get("vars_files", [])}
+    return sorted(found) or [os.path.join(ROOT, "molecule", "default", "vars", "bootstrap.yml")]
 
 
 @pytest.mark.parametrize("scenario", scenarios())

@@ -64,7 +64,72 @@ EXPECT = {
     "firewall": "ufw",
     "mac": "apparmor",
     "pam_password_file": "/etc/pam.d/common-password",
+    "bonus_packages": {
+        "site": ["wordpress"],
+        "web": ["lighttpd"],
+        "php": ["php-fpm", "php-cgi"],
+        "db": ["mariadb-server"],
+        "forbidden": ["apache2", "apache2-bin", "nginx"],
+        "service": ["fail2ban"],
+    },
+    "bonus_http_port": 80,
+    "bonus_site_title": "",
 }
+
+BONUS_SS = (
+    'LISTEN 0 1024 0.0.0.0:80 0.0.0.0:* users:(("lighttpd",pid=2301,fd=4))\n'
+    'LISTEN 0 1024 [::]:80 [::]:* users:(("lighttpd",pid=2301,fd=5))\n'
+    'LISTEN 0 80 127.0.0.1:3306 0.0.0.0:* users:(("mariadbd",pid=2102,fd=21))\n'
+)
+FRONT_PAGE = "<!DOCTYPE html><html><head><title>Born2beRoot by marvin</title></head><body>Hello</body></html>"
+LOGIN_PAGE = '<form name="loginform" id="loginform"><input type="text" name="log" id="user_login"></form>'
+
+
+def bonus_evidence():
+    """WordPress on lighttpd with MariaDB and fail2ban, as the probe reads them (lab guest of molecule/bonus)."""
+    return {
+        "packages": {
+            "wordpress": True,
+            "lighttpd": True,
+            "php-fpm": True,
+            "php-cgi": False,
+            "mariadb-server": True,
+            "apache2": False,
+            "apache2-bin": False,
+            "nginx": False,
+            "fail2ban": True,
+        },
+        "front_page": {"status": 200, "url": "http://192.168.150.20/", "body": FRONT_PAGE},
+        "login_page": {"status": 200, "url": "http://127.0.0.1:80/wp-login.php", "body": LOGIN_PAGE},
+        "mariadb": {
+            "root_tcp": {"rc": 1, "out": "", "error": "ERROR 1698 (28000): Access denied for user 'root'@'localhost'"},
+            "unknown_tcp": {
+                "rc": 1,
+                "out": "",
+                "error": "ERROR 1045 (28000): Access denied for user 'b2b_evaluate_nobody'@'localhost'",
+            },
+            "accounts": {
+                "rc": 0,
+                "out": "mariadb.sys\tlocalhost\nmysql\tlocalhost\nroot\tlocalhost\nwordpress\tlocalhost\n",
+                "error": "",
+            },
+            "databases": {
+                "rc": 0,
+                "out": "information_schema\nmysql\nperformance_schema\nsys\nwordpress\n",
+                "error": "",
+            },
+            "listening": "LISTEN 0 80 127.0.0.1:3306 0.0.0.0:*",
+        },
+        "fail2ban": {
+            "active": "active",
+            "enabled": "enabled",
+            "status_rc": 0,
+            "status": "Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 0\n`- Actions",
+            "jail": {"maxretry": "3", "bantime": "600", "findtime": "600", "actions": "iptables-multiport"},
+            "ports": {"iptables-multiport": "4242"},
+        },
+    }
+
 
 # As sudo 1.9 prints it (captured from the lab guest): no message after the last attempt.
 WRONG_TRIES = (
@@ -112,7 +177,7 @@ def good_evidence():
             "visudo_rc": 0,
             "visudo_out": "/etc/sudoers: parsed OK\n/etc/sudoers.d/born2beroot: parsed OK\n",
         },
-        "sshd": {"rc": 0, "effective": SSHD_T, "error": "", "listening": SS},
+        "sshd": {"rc": 0, "effective": SSHD_T, "error": "", "listening": SS + BONUS_SS},
         "firewall": {
             "status": UFW_VERBOSE,
             "added": "Added user rules (see 'ufw status' for running firewall):\nufw allow 4242/tcp\n",
@@ -157,6 +222,7 @@ def good_evidence():
                 "executable": True,
             },
         },
+        "bonus": bonus_evidence(),
         "state": copy.deepcopy(STATE),
         "exercise": {"status": "done", "message": "the exercise did not report this part"},
         "x_sudo": {
@@ -418,6 +484,32 @@ def break_ssh_user(ev):
     ev["remote"]["user"][0].update(rc=255, accepted=False, output="Permission denied (publickey).")
 
 
+def break_apache_on_80(ev):
+    ev["bonus"]["packages"]["apache2"] = True
+    ev["sshd"]["listening"] = ev["sshd"]["listening"].replace('"lighttpd",pid=2301', '"apache2",pid=2301')
+
+
+def break_remote_root(ev):
+    ev["bonus"]["mariadb"]["accounts"]["out"] += "root\t%\n\tlocalhost\n"
+    ev["bonus"]["mariadb"]["root_tcp"] = {"rc": 0, "out": "1\n", "error": ""}
+    ev["bonus"]["mariadb"]["listening"] = "LISTEN 0 80 0.0.0.0:3306 0.0.0.0:*"
+
+
+def break_site_down(ev):
+    ev["bonus"]["front_page"] = {"status": 500, "url": "http://127.0.0.1:80/", "body": "", "error": "HTTP Error 500"}
+    ev["bonus"]["login_page"] = {
+        "status": None,
+        "url": "http://127.0.0.1:80/wp-login.php",
+        "body": "",
+        "error": "timed out",
+    }
+
+
+def break_jail_port(ev):
+    ev["bonus"]["fail2ban"]["ports"] = {"iptables-multiport": "ssh"}
+    ev["bonus"]["fail2ban"]["enabled"] = "disabled"
+
+
 def break_script(ev):
     ev["monitoring"]["run"].update(rc=1, stderr="line 9: bc: command not found\n")
     ev["monitoring"]["shebang"] = "#!/bin/sh"
@@ -451,6 +543,10 @@ def break_script(ev):
         (break_hostname_persistence, {"hostname_change"}, "preserve_hostname is False"),
         (break_ssh_user, {"ssh_user"}, "marvin could not log in"),
         (break_script, {"monitoring_script"}, "first line '#!/bin/sh'"),
+        (break_apache_on_80, {"bonus_wordpress"}, "Apache or NGINX installed: apache2"),
+        (break_remote_root, {"bonus_wordpress"}, "MariaDB over TCP ACCEPTS root"),
+        (break_site_down, {"bonus_wordpress"}, "GET /: HTTP 500 (HTTP Error 500)"),
+        (break_jail_port, {"bonus_fail2ban"}, "fail2ban at boot: disabled"),
     ],
 )
 def test_each_break_fails_exactly_its_checks_and_says_why(breaker, failed, why):
@@ -606,3 +702,39 @@ def test_a_custom_message_that_sudo_never_shows_fails():
     ev["x_sudo"]["wrong"]["transcript"] = WRONG_TRIES.replace(BADPASS, "Sorry, try again.")
     check = by_id(ev)["sudo_badpass_message"]
     assert check["status"] == "fail" and "shown 0 times after 3 wrong passwords" in check["reason"]
+
+
+def test_bonus_breaks_name_each_wrong_part():
+    ev = good_evidence()
+    break_apache_on_80(ev)
+    break_remote_root(ev)
+    break_jail_port(ev)
+    checks = by_id(ev)
+    wordpress = checks["bonus_wordpress"]["reason"]
+    for part in (
+        "port 80 is served by apache2",
+        "anonymous accounts: ''@'localhost'",
+        "root accounts for other hosts: root@'%'",
+        "MariaDB listens on 0.0.0.0",
+    ):
+        assert part in wordpress
+    assert "the jail's actions block port 4242: iptables-multiport ssh" in checks["bonus_fail2ban"]["reason"]
+
+
+def test_without_the_bonus_services_the_bonus_checks_are_skipped_never_passed():
+    ev = good_evidence()
+    ev["bonus"] = {"packages": {name: False for name in bonus_evidence()["packages"]}}
+    checks = by_id(ev)
+    assert {i for i, c in checks.items() if c["status"] != "pass"} == {"bonus_wordpress", "bonus_fail2ban"}
+    assert checks["bonus_wordpress"]["status"] == checks["bonus_fail2ban"]["status"] == "skip"
+    assert checks["bonus_wordpress"]["reason"] == "WordPress is not installed (wordpress): bonus not attempted"
+    assert checks["bonus_fail2ban"]["reason"] == "fail2ban is not installed (fail2ban): bonus not attempted"
+
+
+def test_the_site_title_is_judged_when_one_is_expected():
+    expect = dict(EXPECT, bonus_site_title="Marvin's blog")
+    reason = by_id(good_evidence(), expect)["bonus_wordpress"]["reason"]
+    assert reason == "the front page's title is 'Born2beRoot by marvin', wanted \"Marvin's blog\""
+    ev = good_evidence()
+    ev["bonus"]["front_page"]["body"] = FRONT_PAGE.replace("Born2beRoot by marvin", "Marvin&#039;s blog")
+    assert by_id(ev, expect)["bonus_wordpress"]["status"] == "pass"

@@ -2,7 +2,7 @@
 
 Ansible's own Templar does the rendering, with the role's defaults, vars/main.yml and
 vars/<family>.yml layered the way the role loads them, so what the tests see is what a host of
-that family gets.
+that family gets (see role_renderer).
 """
 
 from __future__ import annotations
@@ -11,20 +11,12 @@ import os
 
 import pytest
 import yaml
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
-from ansible.template import Templar, trust_as_template
+from ansible.template import trust_as_template
+from role_renderer import COLLECTIONS_ROOT, ROLES, RoleRenderer, load_role_yaml
 
-ROLE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "bootstrap"))
+__all__ = ["COLLECTIONS_ROOT", "Renderer", "load_yaml", "role_file"]
 
-COLLECTIONS_ROOT = os.path.join(ROLE, "..", "..", ".collections")
-# Lookups such as ansible.builtin.varnames load through the collection loader.
-init_plugin_loader([os.path.abspath(COLLECTIONS_ROOT)])
-
-FACTS = {
-    "Debian": {"os_family": "Debian", "distribution": "Debian", "distribution_major_version": "12", "env": {}},
-    "RedHat": {"os_family": "RedHat", "distribution": "Rocky", "distribution_major_version": "9", "env": {}},
-}
+ROLE = os.path.join(ROLES, "bootstrap")
 
 
 def role_file(*parts):
@@ -32,43 +24,18 @@ def role_file(*parts):
 
 
 def load_yaml(*parts):
-    return DataLoader().load_from_file(role_file(*parts), trusted_as_template=True)
+    return load_role_yaml("bootstrap", *parts)
 
 
-class Renderer:
-    """Templar over the role's variables for one OS family, plus per-test overrides."""
+class Renderer(RoleRenderer):
+    """The bootstrap role for one OS family, for the login ``marvin``, plus per-test overrides."""
 
     def __init__(self, family, **overrides):
-        variables = {}
-        variables.update(load_yaml("defaults", "main.yml"))
-        variables.update(load_yaml("vars", "main.yml"))
-        variables.update(load_yaml("vars", family + ".yml"))
-        variables.update(
-            {
-                "bootstrap_login": "marvin",
-                "inventory_hostname": "guest1",
-                "ansible_facts": dict(FACTS[family]),
-                "ansible_check_mode": False,
-                "ansible_managed": "Ansible managed",
-                "role_path": ROLE,
-            }
-        )
-        variables.update(overrides)
-        self.templar = Templar(loader=DataLoader(), variables=variables)
-
-    def expr(self, text):
-        """Template a string (such as '{{ __bootstrap_firewall_ports }}') and return the native value."""
-        return self.templar.template(trust_as_template(text))
-
-    def var(self, name):
-        return self.expr("{{ %s }}" % name)
+        super().__init__("bootstrap", family, **{"bootstrap_login": "marvin", **overrides})
 
     def template(self, name, **local_vars):
         """Render roles/bootstrap/templates/<name>; return its lines."""
-        with open(role_file("templates", name)) as f:
-            source = f.read()
-        templar = self.templar.copy_with_new_env(available_variables={**self.templar.available_variables, **local_vars})
-        return templar.template(trust_as_template(source)).splitlines()
+        return self.template_text(name, **local_vars).splitlines()
 
     def task(self, task_file, name):
         """The task called ``name`` in tasks/<task_file> (plain YAML, not templated)."""

@@ -194,7 +194,7 @@ def _writer_is_gone(temp_name):
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
+        pass  # alive, as another user
     return False
 
 

@@ -41,8 +41,9 @@ image_list:
   - {name: debian-12, os: debian, source: debootstrap, suite: bookworm}
   - {name: rocky-9, os: rocky, source: path, path: "", optional: true}
 EOD
+playbook=(env ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml")
 play() {
-  ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml" "$@"
+  "${playbook[@]}" "$@"
 }
 # ansible-runner's output is coloured: drop the escape sequences and carriage returns first.
 recap_changed() { sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$1" | sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' | tail -n1; }
@@ -56,8 +57,7 @@ left=$( { $virsh list --all --name | grep -x it-site1 || true; $virsh net-list -
 # Ctrl-C or a job runner's cancel does) as soon as the shell test CONDITION holds.
 interrupt_when() {
   local signal=$1 condition=$2 log=$3 waited=0
-  setsid ansible-playbook -i "$dir/examples/lab/inventory.yml" -e "@$work/vars.yml" \
-    "$dir/playbooks/site.yml" --tags provision >"$log" 2>&1 &
+  setsid "${playbook[@]}" "$dir/playbooks/site.yml" --tags provision >"$log" 2>&1 &
   local pid=$!
   until eval "$condition"; do
     kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "FAIL: site.yml ended before: $condition"; exit 1; }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import stat
 import subprocess
 
@@ -105,8 +106,6 @@ def _dead_pid():
 
 
 def test_only_uploads_whose_writer_died_are_removed(test_conn):
-    import socket
-
     pool = test_conn.storagePoolLookupByName("default-pool")
     host = socket.gethostname()
     names = {

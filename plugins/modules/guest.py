@@ -310,6 +310,10 @@ options:
 notes:
   - Against libvirt's C(test:///default) driver, device hot-plug is not supported; such changes are
     then reported in RV(restart_fields) with a warning.
+  - Runs that manage the same guest (same O(uri) and O(name)) from one machine take turns; a second
+    playbook waits for the first, then finds the guest and its seed and reports no change. The lock
+    files live in C(<tmp>/born2beroot-locks-<uid>) (mode 0700); check mode takes no lock. Runs from
+    different machines rely on libvirt refusing a second definition of a name.
 extends_documentation_fragment:
   - born2beroot.virt.connection
   - born2beroot.virt.attributes
@@ -468,6 +472,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_manager import GuestManager, run_guest_module
 from ansible_collections.born2beroot.virt.plugins.module_utils._libvirt import URI_ARGUMENT_SPEC
+from ansible_collections.born2beroot.virt.plugins.module_utils._lock import LockError, held
 
 ARGUMENT_SPEC = dict(
     URI_ARGUMENT_SPEC,
@@ -556,7 +561,15 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_guest_module(module, lambda conn: GuestManager(module, conn).run())
+    if module.check_mode:  # changes nothing, so it need not wait for another run
+        run_guest_module(module, lambda conn: GuestManager(module, conn).run())
+        return
+    try:
+        # One run per guest at a time on this machine: a second playbook waits, then finds the guest.
+        with held(module.params["uri"], module.params["name"]):
+            run_guest_module(module, lambda conn: GuestManager(module, conn).run())
+    except LockError as exc:
+        module.fail_json(msg=str(exc))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # site.yml up to provisioning (--tags provision; make demo runs all of it): runs interrupted by SIGTERM and SIGINT
 # leave nothing half-written and the next run converges; the guest answers SSH, a second run
 # (through ansible-runner, as AWX runs it) changes nothing, destroy.yml leaves no guest, disk, seed or network
-# behind (the cached base image stays).
+# behind (the cached base image stays). Two guests boot from one base image, kernel and initrd, all mode 0600.
 set -euo pipefail
 dir=$PWD; until [ -d "$dir/playbooks" ] && [ -x "$dir/scripts/lab" ] || [ "$dir" = / ]; do dir=$(dirname "$dir"); done
 [ -d "$dir/playbooks" ] || { echo "collection root not found above $PWD"; exit 1; }
@@ -37,6 +37,8 @@ provision_ssh_private_key_file: $work/id_ed25519
 provision_guests:
   - name: it-site1
     image: debian-12
+  - name: it-site2
+    image: debian-12
 image_list:
   - {name: debian-12, os: debian, source: debootstrap, suite: bookworm}
   - {name: rocky-9, os: rocky, source: path, path: "", optional: true}
@@ -50,7 +52,7 @@ recap_changed() { sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$1" | sed -n 's/^localhost
 
 # Check mode on a fresh hypervisor: reports what it would do, creates nothing.
 play "$dir/playbooks/site.yml" --tags provision --check | tee "$work/check.log"
-left=$( { $virsh list --all --name | grep -x it-site1 || true; $virsh net-list --all --name | grep -x b2b-it-site || true; } )
+left=$( { $virsh list --all --name | grep -E '^it-site[12]$' || true; $virsh net-list --all --name | grep -x b2b-it-site || true; } )
 [ -z "$left" ] || { echo "FAIL: check mode created: $left"; exit 1; }
 
 # Interrupted runs: site.yml in a process group of its own gets SIGNAL (to the whole group, as a terminal's
@@ -90,15 +92,22 @@ interrupt_when INT "$virsh list --all --name | grep -qx it-site1" "$work/interru
 
 play "$dir/playbooks/site.yml" --tags provision | tee "$work/first.log"
 volumes=$(ls -A "$work/pool" | sort | tr '\n' ' ')
-[ "$volumes" = "debian-12-initrd.img debian-12-vmlinuz debian-12.qcow2 it-site1-seed.iso it-site1.qcow2 " ] ||
+[ "$volumes" = "debian-12-initrd.img debian-12-vmlinuz debian-12.qcow2 it-site1-seed.iso it-site1.qcow2 it-site2-seed.iso it-site2.qcow2 " ] ||
   { echo "FAIL: after the interrupted runs and a rerun the pool holds: $volumes"; exit 1; }
-[ "$($virsh list --all --name | grep -cx it-site1)" = 1 ] || { echo "FAIL: it-site1 is not defined exactly once"; exit 1; }
-grep -q "it-site1 at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show it-site1 on the test network"; exit 1; }
+for guest in it-site1 it-site2; do
+  [ "$($virsh list --all --name | grep -cx $guest)" = 1 ] || { echo "FAIL: $guest is not defined exactly once"; exit 1; }
+  grep -q "$guest at 192.168.152" "$work/first.log" || { echo "FAIL: the summary does not show $guest on the test network"; exit 1; }
+  # The guest answers SSH as the provisioned user with the provisioned key.
+  ip=$(grep -o "$guest at 192.168.152.[0-9]*" "$work/first.log" | head -n1 | awk '{print $3}')
+  ssh -q -i "$work/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    "ansible@$ip" "test \"\$(hostname)\" = $guest && sudo -n true" || { echo "FAIL: SSH to $guest ($ip) as ansible"; exit 1; }
+done
 
-# The guest answers SSH as the provisioned user with the provisioned key.
-ip=$(grep -o "it-site1 at 192.168.152.[0-9]*" "$work/first.log" | head -n1 | awk '{print $3}')
-ssh -q -i "$work/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-  "ansible@$ip" 'test "$(hostname)" = it-site1 && sudo -n true' || { echo "FAIL: SSH to it-site1 ($ip) as ansible"; exit 1; }
+# Both guests run from one base image, kernel and initrd: every file in the pool is 0600 (libvirt's
+# dynamic_ownership hands them to QEMU's user while guests run), none readable by other users.
+stat -c '%a %U:%G %n' "$work"/pool/*
+wide=$(find "$work/pool" -type f ! -perm 0600 -printf '%m %p\n')
+[ -z "$wide" ] || { echo "FAIL: pool files not 0600: $wide"; exit 1; }
 
 # The second run goes through ansible-runner with a private data dir, as AWX runs a job (docs/awx.md).
 mkdir -p "$work/runner/project" "$work/runner/env"
@@ -115,7 +124,7 @@ echo "second run: changed=$changed in $((SECONDS - start)) s"
 [ "$changed" = 0 ] || { echo "FAIL: the second run of site.yml changed $changed things"; exit 1; }
 
 play "$dir/playbooks/destroy.yml"
-left=$( { $virsh list --all --name | grep -x it-site1 || true;
+left=$( { $virsh list --all --name | grep -E '^it-site[12]$' || true;
           $virsh net-list --all --name | grep -x b2b-it-site || true;
           $virsh vol-list b2b-it-site 2>/dev/null | awk '{print $1}' | grep -v '^debian-12' || true; } )
 [ -z "$left" ] || { echo "FAIL: destroy.yml left: $left"; exit 1; }

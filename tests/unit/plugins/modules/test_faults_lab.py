@@ -119,6 +119,29 @@ def test_concurrent_runs_define_the_guest_once_and_all_succeed(lab_conn, names, 
     assert rerun["changed"] is False and rerun["actions"] == []
 
 
+def test_concurrent_runs_with_cloud_init_take_turns_and_only_one_changes(lab_conn, names, lab_pool):
+    """Two playbooks at once on one new guest with a seed: the first uploads the seed and defines
+    the guest, the others wait for its lock, find both and change nothing."""
+    name = names()
+    task = dict(
+        uri=LAB_URI,
+        name=name,
+        virt_type="qemu",
+        memory="256MiB",
+        interfaces=[dict(network=network(lab_conn))],
+        cloud_init=dict(user_data=dict(users=[dict(name="race")])),
+        seed_pool=lab_pool.name(),
+    )
+    results = run_at_once("guest", task)
+    assert [r.get("msg") for r in results if r.get("failed")] == []
+    assert sorted(r["changed"] for r in results) == [False] * (RUNS - 1) + [True], results
+    winner = next(r for r in results if r["changed"])
+    assert winner["actions"] == ["upload cloud-init seed %s/%s-seed.iso" % (lab_pool.name(), name), "define guest"]
+    assert [r["actions"] for r in results if not r["changed"]] == [[]] * (RUNS - 1)
+    lab_pool.refresh(0)
+    assert lab_pool.listVolumes() == ["%s-seed.iso" % name]
+
+
 # --- a full pool directory --------------------------------------------------------------------
 
 TMPFS_MIB = 16

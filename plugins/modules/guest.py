@@ -468,6 +468,8 @@ removed_volumes:
   elements: str
 """
 
+import contextlib
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.born2beroot.virt.plugins.module_utils._guest_manager import GuestManager, run_guest_module
@@ -561,12 +563,11 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if module.check_mode:  # changes nothing, so it need not wait for another run
-        run_guest_module(module, lambda conn: GuestManager(module, conn).run())
-        return
+    # One run per guest at a time on this machine: a second playbook waits, then finds the guest.
+    # Check mode changes nothing, so it need not wait.
+    lock = contextlib.nullcontext() if module.check_mode else held(module.params["uri"], module.params["name"])
     try:
-        # One run per guest at a time on this machine: a second playbook waits, then finds the guest.
-        with held(module.params["uri"], module.params["name"]):
+        with lock:
             run_guest_module(module, lambda conn: GuestManager(module, conn).run())
     except LockError as exc:
         module.fail_json(msg=str(exc))

@@ -96,18 +96,22 @@ def network(lab_conn):
     return "b2b-lab" if "b2b-lab" in names else names[0]
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
-def test_concurrent_runs_define_the_guest_once_and_all_succeed(lab_conn, names, round_):
-    name = names()
-    task = dict(
+def race_task(lab_conn, name, **options):
+    """The guest task the concurrent runs share: a small qemu guest on the lab network."""
+    return dict(
         uri=LAB_URI,
         name=name,
         virt_type="qemu",
         memory="256MiB",
         interfaces=[dict(network=network(lab_conn))],
-        tags=["race"],
-        description="defined by %d runs at once" % RUNS,
+        **options,
     )
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_runs_define_the_guest_once_and_all_succeed(lab_conn, names, round_):
+    name = names()
+    task = race_task(lab_conn, name, tags=["race"], description="defined by %d runs at once" % RUNS)
     results = run_at_once("guest", task)
     assert [r.get("msg") for r in results if r.get("failed")] == []
     assert sorted(r["changed"] for r in results) == [False] * (RUNS - 1) + [True], results
@@ -123,14 +127,8 @@ def test_concurrent_runs_with_cloud_init_take_turns_and_only_one_changes(lab_con
     """Two playbooks at once on one new guest with a seed: the first uploads the seed and defines
     the guest, the others wait for its lock, find both and change nothing."""
     name = names()
-    task = dict(
-        uri=LAB_URI,
-        name=name,
-        virt_type="qemu",
-        memory="256MiB",
-        interfaces=[dict(network=network(lab_conn))],
-        cloud_init=dict(user_data=dict(users=[dict(name="race")])),
-        seed_pool=lab_pool.name(),
+    task = race_task(
+        lab_conn, name, cloud_init=dict(user_data=dict(users=[dict(name="race")])), seed_pool=lab_pool.name()
     )
     results = run_at_once("guest", task)
     assert [r.get("msg") for r in results if r.get("failed")] == []

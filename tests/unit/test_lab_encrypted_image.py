@@ -22,4 +22,5 @@ def test_lab_builds_what_the_image_role_asks_for():
     args = re.search(r"^ENCRYPTED_IMAGE_ARGS=\(([^)]*)\)", lab, re.MULTILINE).group(1).split()
     assert args == ["--extra-packages", ",".join(role_vars["__image_encrypted_packages"]), "--rootfs-tar"]
     # The role adds exactly these for an encrypted layout.
-    assert "['--extra-packages', __image_encrypted_packages | join(','), '--rootfs-tar']" in role_vars["__image_build_args"]
+    role_args = "['--extra-packages', __image_encrypted_packages | join(','), '--rootfs-tar']"
+    assert role_args in role_vars["__image_build_args"]

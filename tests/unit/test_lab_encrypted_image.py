@@ -1,7 +1,7 @@
 """`scripts/lab image encrypted` builds the root file system the image role looks up for encrypted layouts.
 
-It runs outside the lab namespace (debootstrap needs the Debian archive); the role then finds it in
-the cache only when both pass the same packages and outputs to build-debian-image.
+The lab builds it offline from a local mirror of its packages; the role then finds it in the cache
+only when both pass the same packages and outputs to build-debian-image.
 """
 
 from __future__ import annotations

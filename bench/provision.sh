@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Provisioning figures for docs/benchmarks.md (issue: image, hypervisor and provision roles).
 #   scripts/lab exec bench/provision.sh [boot|site|parallel|cold]...   (default: boot site parallel)
-# boot:     the guest's own boot time: raw libvirt define+start, then poll SSH every 0.2 s.
+# boot:     the guest's own boot time: the guest as site.yml defines it, from `virsh start` to its
+#           SSH port (polled every 0.2 s).
 # site:     playbooks/site.yml from nothing (cached image) to a guest answering SSH; then a rerun.
+# boot and site run B2B_BENCH_ROUNDS times (default 3) and print each round and the median; site
+#           also splits each run into the guest's boot in it and the overhead around it.
 # parallel: two guests in one site.yml run vs one guest at a time.
 # cold:     a cold debootstrap image build in a throwaway cache (needs the Debian archive: run it
 #           outside the lab namespace, plain `bench/provision.sh cold`).
@@ -14,7 +17,7 @@ work=$(mktemp -d /tmp/bench-provision-XXXXXX); chmod 755 "$work"
 ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
 virsh="virsh -q -c qemu:///system"
 
-vars() {  # vars GUEST... -> a vars file for site.yml/destroy.yml with those guests
+vars() {  # vars GUEST... -> a vars file for site.yml/destroy.yml with those guests ("name, key: value" adds keys)
   used_lab=yes
   {
     cat <<EOF
@@ -49,7 +52,7 @@ unchanged() {  # the last play changed nothing on any host
 }
 cleanup() {
   [ -n "${used_lab:-}" ] || { rm -rf "$work"; return; }   # `cold` alone touches no libvirt object
-  vars bench1 bench2 bench3; play playbooks/destroy.yml || true
+  vars bench1 bench2 bench3 bootbench; play playbooks/destroy.yml || true
   $virsh vol-list b2b-bprov 2>/dev/null | awk '{print $1}' | xargs -r -n1 $virsh vol-delete --pool b2b-bprov >/dev/null 2>&1 || true
   $virsh pool-destroy b2b-bprov >/dev/null 2>&1 || true; $virsh pool-undefine b2b-bprov >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -57,39 +60,56 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+rounds=${B2B_BENCH_ROUNDS:-3}
+
 bench_boot() {
-  # Pool, network and disk from site.yml with no guest, then the guest by hand with the same XML.
-  vars; play playbooks/site.yml --tags provision
-  $virsh vol-create-as b2b-bprov bootbench.qcow2 8G --format qcow2 --backing-vol debian-12.qcow2 --backing-vol-format qcow2 >/dev/null
-  vars bootbench
-  local start=$EPOCHREALTIME ip=""
-  ansible -i localhost, -c local -e ansible_python_interpreter="$(command -v python)" -e "@$work/vars.yml" localhost \
-    -m born2beroot.virt.guest -a "$(python - <<'EOF'
-import json, os
-work = os.environ["WORK"]
-print(json.dumps(dict(name="bootbench", state="running", virt_type="qemu", memory="512MiB", vcpus=1,
-    disks=[dict(pool="b2b-bprov", volume="bootbench.qcow2")], interfaces=[dict(network="b2b-bprov")],
-    boot=dict(kernel=work + "/pool/debian-12-vmlinuz", initrd=work + "/pool/debian-12-initrd.img",
-              cmdline="root=LABEL=rootfs rw console=ttyS0"), seed_pool="b2b-bprov",
-    cloud_init=dict(user_data=dict(users=[dict(name="ansible", ssh_authorized_keys=[open(work + "/id_ed25519.pub").read().strip()])])))))
-EOF
-)" >/dev/null
-  local deadline=$((SECONDS + 300))
-  until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; past "$deadline"; done
-  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
-  echo "boot: guest's own boot to SSH port open: $(echo "$EPOCHREALTIME - $start" | bc) s"
-  $virsh destroy bootbench >/dev/null; $virsh undefine bootbench >/dev/null; $virsh vol-delete --pool b2b-bprov bootbench.qcow2 >/dev/null
-  $virsh vol-delete --pool b2b-bprov bootbench-seed.iso >/dev/null 2>&1 || true
+  # The guest's own boot: site.yml defines bootbench exactly as it provisions guests (state
+  # stopped: disk, seed and domain, not started); the clock runs from `virsh start` to its SSH port.
+  local i t ip deadline all=()
+  for ((i = 1; i <= rounds; i++)); do
+    vars "bootbench, state: stopped"
+    play playbooks/site.yml --tags provision
+    local start=$EPOCHREALTIME; ip=""
+    $virsh start bootbench >/dev/null
+    deadline=$((SECONDS + 300))
+    until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; past "$deadline"; done
+    until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
+    t=$(echo "$EPOCHREALTIME - $start" | bc); all+=("$t")
+    echo "boot: round $i: virsh start to SSH port open: $t s"
+    vars bootbench; play playbooks/destroy.yml
+  done
+  echo "boot: the guest's own boot to SSH, median of $rounds: $(printf '%s\n' "${all[@]}" | median) s"
+}
+
+watch_guest() {  # NAME: prints "STARTED UP", the times NAME began to run and its SSH port first answered
+  local ip=""
+  until [ "$($virsh domstate "$1" 2>/dev/null)" = running ]; do sleep 0.2; done
+  local started=$EPOCHREALTIME
+  until [ -n "$ip" ]; do ip=$($virsh domifaddr "$1" --source lease 2>/dev/null | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; done
+  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; done
+  echo "$started $EPOCHREALTIME"
 }
 
 bench_site() {
-  local t
+  # Besides the whole run, a watcher times the run's own boot (libvirt says running -> SSH port open,
+  # polled as in `boot`): the rest is Ansible's overhead, before the start and after SSH answered,
+  # without the spread between two different boots.
+  local i t s started up all=() again=() over=()
   vars bench1
-  t=$(seconds play playbooks/site.yml --tags provision)
-  echo "site: site.yml from nothing to bench1 answering SSH (cached image): $t s"
-  t=$(seconds play playbooks/site.yml --tags provision); unchanged
-  echo "site: rerun on the running guest (changed=0): $t s"
-  play playbooks/destroy.yml
+  for ((i = 1; i <= rounds; i++)); do
+    watch_guest bench1 > "$work/watch" &
+    s=$EPOCHREALTIME; play playbooks/site.yml --tags provision; t=$(echo "$EPOCHREALTIME - $s" | bc); all+=("$t")
+    wait $!; read -r started up < "$work/watch"
+    over+=("$(echo "$t - ($up - $started)" | bc)")
+    echo "site: round $i: site.yml from nothing to bench1 answering SSH (cached image): $t s;" \
+      "its boot $(echo "$up - $started" | bc) s, before it $(echo "$started - $s" | bc) s, after it $(echo "$s + $t - $up" | bc) s"
+    t=$(seconds play playbooks/site.yml --tags provision); unchanged; again+=("$t")
+    echo "site: round $i: rerun on the running guest (changed=0): $t s"
+    play playbooks/destroy.yml
+  done
+  echo "site: from nothing to SSH, median of $rounds: $(printf '%s\n' "${all[@]}" | median) s;" \
+    "overhead beyond its own boot, median: $(printf '%s\n' "${over[@]}" | median) s; rerun median: $(printf '%s\n' "${again[@]}" | median) s"
 }
 
 bench_parallel() {

@@ -51,8 +51,12 @@ attributes:
   diff_mode:
     support: none
   idempotent:
-    support: none
-    details: Each report carries the time it was made, so the files change at every run.
+    support: full
+    details:
+      - A rerun that reaches the same verdicts (each check's status and reason) as the JSON report in
+        O(dest) leaves the files as they are and reports no change; the files then keep the time and the
+        evidence of the run that wrote them. The returned O(checks) always hold this run's evidence.
+      - Without C(json) in O(formats), or with a report file missing, the files are written at every run.
 author:
   - born2beroot.virt contributors (@born2beroot)
 """
@@ -96,7 +100,7 @@ summary:
   type: dict
   sample: {passed: 26, failed: 1, skipped: 2, line: "26 passed, 1 failed, 2 skipped", failed_ids: [ssh_port]}
 files:
-  description: The report files written (or that would be, in check mode).
+  description: The report files, written or kept as they were (or that would be written, in check mode).
   returned: always
   type: list
   elements: str
@@ -104,6 +108,7 @@ files:
 """
 
 import datetime
+import json
 import os
 import tempfile
 
@@ -137,6 +142,25 @@ def write(module, path, content):
     return True
 
 
+def verdicts(report):
+    """What a report concludes, without the evidence (which holds times, loads and counters)."""
+    checks = [(c.get("id"), c.get("status"), c.get("reason")) for c in report.get("checks") or []]
+    return report.get("host"), report.get("login"), report.get("os"), checks
+
+
+def same_verdicts_on_file(dest, host, report, formats):
+    """True when every report file exists and the JSON one reaches the same verdicts as ``report``."""
+    paths = [os.path.join(dest, host + RENDERERS[name][0]) for name in formats]
+    if "json" not in formats or not all(os.path.isfile(path) for path in paths):
+        return False
+    try:
+        with open(os.path.join(dest, host + ".json")) as handle:
+            saved = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and verdicts(saved) == verdicts(json.loads(render_json(report)))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -162,6 +186,9 @@ def main():
         "checks": checks,
     }
     changed, files = False, []
+    if p["dest"] and same_verdicts_on_file(p["dest"], p["host"], report, p["formats"]):
+        files = [os.path.join(p["dest"], p["host"] + RENDERERS[name][0]) for name in p["formats"]]
+        module.exit_json(changed=False, checks=checks, summary=summary, files=files)
     if p["dest"]:
         if not os.path.isdir(p["dest"]) and not module.check_mode:
             os.makedirs(p["dest"])

@@ -66,6 +66,17 @@ def test_lab_upload_is_idempotent_and_private(lab_conn, lab_pool):
 
 
 @pytest.mark.lab
+def test_lab_hash_in_place_equals_hash_through_libvirtd(lab_conn, lab_pool, monkeypatch):
+    data = os.urandom(200_000)
+    storage.upload_to_volume(lab_conn, lab_pool.name(), "seed.iso", data)
+    vol = lab_pool.storageVolLookupByName("seed.iso")
+    assert storage.visible_path(lab_conn, vol) == vol.path()
+    in_place = storage.download_sha256(lab_conn, vol)
+    monkeypatch.setattr(storage, "visible_path", lambda conn, vol: None)
+    assert storage.download_sha256(lab_conn, vol) == in_place == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.lab
 def test_lab_changed_content_replaces_the_volume(lab_conn, lab_pool):
     storage.upload_to_volume(lab_conn, lab_pool.name(), "seed.iso", b"first")
     assert storage.upload_to_volume(lab_conn, lab_pool.name(), "seed.iso", b"second, longer") is True

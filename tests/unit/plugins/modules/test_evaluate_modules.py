@@ -32,6 +32,25 @@ def test_writes_json_markdown_and_html(run, tmp_path):
     assert "passwd_tries is not set in sudoers" in (tmp_path / "report" / "marvin42.md").read_text()
 
 
+def test_same_verdicts_again_keep_the_files_and_change_nothing(run, tmp_path):
+    args = dict(evidence=good_evidence(), expect=EXPECT, host="h", dest=str(tmp_path))
+    assert run(evaluate_report, args)["changed"] is True
+    saved = json.loads((tmp_path / "h.json").read_text())
+    saved["generated"] = "2026-01-01 00:00:00 UTC"  # written long ago; this run's time differs
+    (tmp_path / "h.json").write_text(json.dumps(saved))
+    first = {name: (tmp_path / name).read_text() for name in ("h.json", "h.md", "h.html")}
+    again = run(evaluate_report, args)
+    assert again["changed"] is False and again["files"] == [str(tmp_path / n) for n in ("h.json", "h.md", "h.html")]
+    assert {name: (tmp_path / name).read_text() for name in first} == first
+    (tmp_path / "h.html").unlink()
+    assert run(evaluate_report, args)["changed"] is True and (tmp_path / "h.html").is_file()
+    ev = good_evidence()
+    break_passwd_tries(ev)
+    changed = run(evaluate_report, dict(args, evidence=ev))
+    assert changed["changed"] is True
+    assert json.loads((tmp_path / "h.json").read_text())["summary"]["failed_ids"] == ["sudo_passwd_tries"]
+
+
 def test_check_mode_writes_nothing(run, tmp_path):
     result = run(
         evaluate_report,

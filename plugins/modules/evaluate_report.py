@@ -55,7 +55,7 @@ attributes:
     details:
       - A rerun that reaches the same verdicts (each check's status and reason) as the JSON report in
         O(dest) leaves the files as they are and reports no change; the files then keep the time and the
-        evidence of the run that wrote them. The returned O(checks) always hold this run's evidence.
+        evidence of the run that wrote them. The returned RV(checks) always hold this run's evidence.
       - Without C(json) in O(formats), or with a report file missing, the files are written at every run.
 author:
   - born2beroot.virt contributors (@born2beroot)

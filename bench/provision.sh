@@ -63,32 +63,32 @@ trap 'exit 143' TERM INT
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rounds=${B2B_BENCH_ROUNDS:-3}
 
+lease_ip() { $virsh domifaddr "$1" --source lease 2>/dev/null | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'; }
+
+watch_guest() {  # NAME: prints "STARTED UP", the times NAME began to run and its SSH port first answered
+  local ip="" deadline=$((SECONDS + 300))
+  until [ "$($virsh domstate "$1" 2>/dev/null)" = running ]; do sleep 0.2; past "$deadline"; done
+  local started=$EPOCHREALTIME
+  until [ -n "$ip" ]; do ip=$(lease_ip "$1"); sleep 0.2; past "$deadline"; done
+  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
+  echo "$started $EPOCHREALTIME"
+}
+
 bench_boot() {
   # The guest's own boot: site.yml defines bootbench exactly as it provisions guests (state
   # stopped: disk, seed and domain, not started); the clock runs from `virsh start` to its SSH port.
-  local i t ip deadline all=()
+  local i t start times all=()
   for ((i = 1; i <= rounds; i++)); do
     vars "bootbench, state: stopped"
     play playbooks/site.yml --tags provision
-    local start=$EPOCHREALTIME; ip=""
+    start=$EPOCHREALTIME
     $virsh start bootbench >/dev/null
-    deadline=$((SECONDS + 300))
-    until [ -n "$ip" ]; do ip=$($virsh domifaddr bootbench --source lease | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; past "$deadline"; done
-    until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; past "$deadline"; done
-    t=$(echo "$EPOCHREALTIME - $start" | bc); all+=("$t")
+    times=$(watch_guest bootbench)
+    t=$(echo "${times#* } - $start" | bc); all+=("$t")
     echo "boot: round $i: virsh start to SSH port open: $t s"
     vars bootbench; play playbooks/destroy.yml
   done
   echo "boot: the guest's own boot to SSH, median of $rounds: $(printf '%s\n' "${all[@]}" | median) s"
-}
-
-watch_guest() {  # NAME: prints "STARTED UP", the times NAME began to run and its SSH port first answered
-  local ip=""
-  until [ "$($virsh domstate "$1" 2>/dev/null)" = running ]; do sleep 0.2; done
-  local started=$EPOCHREALTIME
-  until [ -n "$ip" ]; do ip=$($virsh domifaddr "$1" --source lease 2>/dev/null | awk '$3 == "ipv4" {sub("/.*", "", $4); print $4}'); sleep 0.2; done
-  until timeout 1 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do sleep 0.2; done
-  echo "$started $EPOCHREALTIME"
 }
 
 bench_site() {

@@ -148,17 +148,17 @@ def verdicts(report):
     return report.get("host"), report.get("login"), report.get("os"), checks
 
 
-def same_verdicts_on_file(dest, host, report, formats):
-    """True when every report file exists and the JSON one reaches the same verdicts as ``report``."""
-    paths = [os.path.join(dest, host + RENDERERS[name][0]) for name in formats]
-    if "json" not in formats or not all(os.path.isfile(path) for path in paths):
+def same_verdicts_on_file(paths, report):
+    """True when every file of ``paths`` (format -> path) exists and the JSON one reaches the same
+    verdicts as ``report``."""
+    if "json" not in paths or not all(os.path.isfile(path) for path in paths.values()):
         return False
     try:
-        with open(os.path.join(dest, host + ".json")) as handle:
+        with open(paths["json"]) as handle:
             saved = json.load(handle)
     except (OSError, ValueError):
         return False
-    return isinstance(saved, dict) and verdicts(saved) == verdicts(json.loads(render_json(report)))
+    return isinstance(saved, dict) and verdicts(saved) == verdicts(report)
 
 
 def main():
@@ -185,21 +185,19 @@ def main():
         "summary": summary,
         "checks": checks,
     }
-    changed, files = False, []
-    if p["dest"] and same_verdicts_on_file(p["dest"], p["host"], report, p["formats"]):
-        files = [os.path.join(p["dest"], p["host"] + RENDERERS[name][0]) for name in p["formats"]]
-        module.exit_json(changed=False, checks=checks, summary=summary, files=files)
-    if p["dest"]:
-        if not os.path.isdir(p["dest"]) and not module.check_mode:
-            os.makedirs(p["dest"])
-        for name in p["formats"]:
-            suffix, render = RENDERERS[name]
+    dest = p["dest"]
+    paths = {name: os.path.join(dest, p["host"] + RENDERERS[name][0]) for name in p["formats"]} if dest else {}
+    changed = False
+    if paths and not same_verdicts_on_file(paths, report):
+        if not os.path.isdir(dest) and not module.check_mode:
+            os.makedirs(dest)
+        for name, path in paths.items():
+            render = RENDERERS[name][1]
             content = render(
                 dict(report, evidence=p["evidence"]) if name == "json" and p["include_evidence"] else report
             )
-            path = os.path.join(p["dest"], p["host"] + suffix)
             changed = write(module, path, content) or changed
-            files.append(path)
+    files = list(paths.values())
     module.exit_json(changed=changed, checks=checks, summary=summary, files=files)
 
 

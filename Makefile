@@ -18,6 +18,8 @@ help:
 $(STAMP): requirements/constraints.txt requirements/control.in
 	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements/control.in -c requirements/constraints.txt
+	@# Mitogen's strategy plugins at a fixed path: ANSIBLE_STRATEGY_PLUGINS in scripts/demo and molecule/.
+	ln -sfn "$$($(VENV)/bin/python -c 'import ansible_mitogen.plugins.strategy as s, os; print(os.path.dirname(s.__file__))')" $(VENV)/strategy_plugins
 	touch $@
 
 venv: lab-deps $(STAMP) collection-link

@@ -15,10 +15,10 @@ help:
 	@echo "make demo   # set up everything and run the main job (site.yml) in the lab"
 	@echo "make test   # set up everything and run every test suite"
 
+# The venv links Mitogen's strategy plugins at a fixed path, .venv/strategy_plugins (B2B_MITOGEN=1, Molecule).
 $(STAMP): requirements/constraints.txt requirements/control.in
 	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements/control.in -c requirements/constraints.txt
-	@# Mitogen's strategy plugins at a fixed path: ANSIBLE_STRATEGY_PLUGINS in scripts/demo and molecule/.
 	ln -sfn "$$($(VENV)/bin/python -c 'import ansible_mitogen.plugins.strategy as s, os; print(os.path.dirname(s.__file__))')" $(VENV)/strategy_plugins
 	touch $@
 

@@ -47,7 +47,7 @@ play --check --diff | tee "$work/check.log"
 play | tee "$work/first.log"
 [[ $(task "Install QEMU, libvirt" "$work/first.log") == ok:* ]] ||
   fail "the package task did not report ok on a host that has the packages: $(task "Install QEMU, libvirt" "$work/first.log")"
-[[ $(task "Check whether libvirtd answers" "$work/first.log") == ok:* ]] || fail "the no-systemd libvirtd check did not run"
+[[ $(task "Look at libvirtd, /dev/kvm" "$work/first.log") == ok:* ]] || fail "the probe of libvirtd and KVM did not run"
 [[ $(task "Start virtlogd and libvirtd by hand" "$work/first.log") == skipping:* ]] || fail "the role restarted a libvirtd that answers"
 [ "$($virsh pool-info b2b-it-hyp | awk '$1 == "State:" {print $2}')" = running ] || fail "pool b2b-it-hyp is not running"
 [ "$($virsh net-info b2b-it-hyp | awk '$1 == "Active:" {print $2}')" = yes ] || fail "network b2b-it-hyp is not active"
